@@ -23,6 +23,10 @@ func Official() ([]Region, error) {
 		level Level
 	}{{"provinces.csv", Province}, {"cities.csv", City}, {"areas.csv", County}, {"streets.csv", Township}}
 	var out []Region
+	// A few divisions have one code at two levels once padded: cities without
+	// counties (东莞市 4419 and its county-level 441900, 中山市, 儋州市) and
+	// 金门县 with its township placeholder 350527000. The higher level is kept.
+	seen := make(map[string]bool, 45000)
 	for _, f := range files {
 		r, err := divisions.Open("divisions/" + f.name)
 		if err != nil {
@@ -49,6 +53,10 @@ func Official() ([]Region, error) {
 				return nil, fmt.Errorf("%s: bad row %v", f.name, rec)
 			}
 			code := rec[0] + strings.Repeat("0", 12-len(rec[0]))
+			if seen[code] {
+				continue
+			}
+			seen[code] = true
 			out = append(out, Region{Code: code, Name: rec[1], Level: f.level, Parent: ParentOf(code)})
 		}
 		r.Close()

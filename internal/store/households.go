@@ -1,0 +1,298 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"sanbao/internal/apperr"
+	"sanbao/internal/idcard"
+	"sanbao/internal/region"
+	"sanbao/internal/registry"
+)
+
+const householdCols = `h.id, h.county, h.region_code, h.number, h.category, h.monitor_type, h.relocated,
+	h.housing_priority, h.dibao, h.dibao_tier, h.tekun, h.phone, h.address, h.created_at, h.updated_at,
+	COALESCE((SELECT m.name FROM members m WHERE m.household_id = h.id AND m.relation = 'head' ORDER BY m.id LIMIT 1), ''),
+	COALESCE((SELECT m.id_number FROM members m WHERE m.household_id = h.id AND m.relation = 'head' ORDER BY m.id LIMIT 1), ''),
+	(SELECT count(*) FROM members m WHERE m.household_id = h.id)`
+
+func scanHousehold(sc interface{ Scan(...any) error }) (*registry.Household, error) {
+	var h registry.Household
+	var prio, created, updated string
+	err := sc.Scan(&h.ID, &h.County, &h.RegionCode, &h.Number, &h.Category, &h.MonitorType, &h.Relocated,
+		&prio, &h.Dibao, &h.DibaoTier, &h.Tekun, &h.Phone, &h.Address, &created, &updated,
+		&h.HeadName, &h.HeadID, &h.MemberCount)
+	if err != nil {
+		return nil, err
+	}
+	h.HousingPriority = splitSet(prio)
+	h.CreatedAt, h.UpdatedAt = parseTS(created), parseTS(updated)
+	return &h, nil
+}
+
+func splitSet(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// checkHousehold validates h and the caller's right to place it in its
+// village, inside tx.
+func checkHousehold(tx *Tx, sc Scope, h *registry.Household) error {
+	h.Normalize()
+	var v apperr.Validation
+	h.Validate(&v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if !sc.Contains(h.RegionCode) {
+		return apperr.Field("region_code", registry.Labels["region_code"], "村%s不在您的管辖范围内", h.RegionCode)
+	}
+	var lvl int
+	err := tx.queryRow(`SELECT level FROM regions WHERE code = ?`, h.RegionCode).Scan(&lvl)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && lvl != int(region.Village)) {
+		return apperr.Field("region_code", registry.Labels["region_code"], "村%s未登记，请先添加该村", h.RegionCode)
+	}
+	if err != nil {
+		return err
+	}
+	var other int64
+	err = tx.queryRow(`SELECT id FROM households WHERE county = ? AND number = ?`, h.County, h.Number).Scan(&other)
+	switch {
+	case err == nil && other != h.ID:
+		return &apperr.Error{Code: apperr.Conflict, Message: "户编号" + h.Number + "已被另一户使用",
+			Fields: []apperr.FieldError{{Field: "number", Label: registry.Labels["number"], Message: "户编号" + h.Number + "已被另一户使用"}}}
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	return nil
+}
+
+// CreateHousehold adds a household (and optionally its members) inside the
+// scope, in one transaction: all of it or nothing.
+func (db *DB) CreateHousehold(ctx context.Context, sc Scope, h *registry.Household, members []registry.Member) error {
+	now := db.now()
+	err := db.write(ctx, func(tx *Tx) error {
+		h.ID = 0
+		if err := checkHousehold(tx, sc, h); err != nil {
+			return err
+		}
+		err := tx.queryRow(`INSERT INTO households (county, region_code, number, category, monitor_type, relocated,
+			housing_priority, dibao, dibao_tier, tekun, phone, address, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			h.County, h.RegionCode, h.Number, h.Category, h.MonitorType, h.Relocated,
+			strings.Join(h.HousingPriority, ","), h.Dibao, h.DibaoTier, h.Tekun, h.Phone, h.Address, ts(now), ts(now)).Scan(&h.ID)
+		if err != nil {
+			return err
+		}
+		h.CreatedAt, h.UpdatedAt = now, now
+		heads := 0
+		for i := range members {
+			m := &members[i]
+			m.HouseholdID = h.ID
+			if m.Relation == registry.RelationHead {
+				heads++
+			}
+			if heads > 1 && m.Relation == registry.RelationHead {
+				return apperr.Field("relation", registry.Labels["relation"], "一户只能有一位户主（第%d位成员）", i+1)
+			}
+			if err := insertMember(tx, h, m, now, i+1); err != nil {
+				return err
+			}
+		}
+		h.MemberCount = len(members)
+		h.Members = members
+		return nil
+	})
+	return err
+}
+
+// UpdateHousehold replaces the editable fields of a household inside the
+// scope and returns the household as it was before.
+func (db *DB) UpdateHousehold(ctx context.Context, sc Scope, h *registry.Household) (*registry.Household, error) {
+	var old *registry.Household
+	now := db.now()
+	err := db.write(ctx, func(tx *Tx) error {
+		var err error
+		old, err = householdTx(tx, sc, h.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkHousehold(tx, sc, h); err != nil {
+			return err
+		}
+		if h.County != old.County {
+			return apperr.Field("region_code", registry.Labels["region_code"], "不能把农户迁到其他县（%s → %s）", old.County, h.County)
+		}
+		if _, err := tx.exec(`UPDATE households SET region_code = ?, number = ?, category = ?, monitor_type = ?, relocated = ?,
+			housing_priority = ?, dibao = ?, dibao_tier = ?, tekun = ?, phone = ?, address = ?, updated_at = ?
+			WHERE id = ?`, h.RegionCode, h.Number, h.Category, h.MonitorType, h.Relocated, strings.Join(h.HousingPriority, ","),
+			h.Dibao, h.DibaoTier, h.Tekun, h.Phone, h.Address, ts(now), h.ID); err != nil {
+			return err
+		}
+		if h.RegionCode != old.RegionCode {
+			if _, err := tx.exec(`UPDATE members SET region_code = ? WHERE household_id = ?`, h.RegionCode, h.ID); err != nil {
+				return err
+			}
+		}
+		h.CreatedAt, h.UpdatedAt = old.CreatedAt, now
+		return nil
+	})
+	return old, err
+}
+
+func householdTx(tx *Tx, sc Scope, id int64) (*registry.Household, error) {
+	lo, hi, err := sc.bounds()
+	if err != nil {
+		return nil, err
+	}
+	h, err := scanHousehold(tx.queryRow(`SELECT `+householdCols+` FROM households h
+		WHERE h.id = ? AND h.region_code >= ? AND h.region_code < ?`, id, lo, hi))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.NotFound, "农户不存在")
+	}
+	return h, err
+}
+
+// Household returns one household with its members, if it is in the scope.
+func (db *DB) Household(ctx context.Context, sc Scope, id int64) (*registry.Household, error) {
+	lo, hi, err := sc.bounds()
+	if err != nil {
+		return nil, err
+	}
+	h, err := scanHousehold(db.queryRow(ctx, `SELECT `+householdCols+` FROM households h
+		WHERE h.id = ? AND h.region_code >= ? AND h.region_code < ?`, id, lo, hi))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.NotFound, "农户不存在")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	h.Members, err = db.membersOf(ctx, h.ID)
+	return h, err
+}
+
+// HouseholdFilter selects households in a list.
+type HouseholdFilter struct {
+	Region      string // 12-digit code of a subtree inside the scope ("" = whole scope)
+	Category    string
+	MonitorType string
+	Q           string // name (prefix), ID number (full or prefix) or household number (prefix)
+	Limit       int    // default 50, at most 500
+	Offset      int
+	NoTotal     bool // skip counting the whole result
+}
+
+// HouseholdPage is one page of a list.
+type HouseholdPage struct {
+	Items  []*registry.Household `json:"items"`
+	Total  int64                 `json:"total"` // -1 when not counted
+	Limit  int                   `json:"limit"`
+	Offset int                   `json:"offset"`
+}
+
+// ListHouseholds lists households in the scope, newest region order first by
+// id, with filters and paging.
+func (db *DB) ListHouseholds(ctx context.Context, sc Scope, f HouseholdFilter) (*HouseholdPage, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > 500 {
+		f.Limit = 500
+	}
+	if f.Offset < 0 {
+		f.Offset = 0
+	}
+	if f.Region != "" {
+		code, err := region.Normalize(f.Region)
+		if err != nil {
+			return nil, apperr.Field("region", "区域", "%s", err.Error())
+		}
+		f.Region = code
+	}
+	lo, hi, err := sc.narrow(f.Region)
+	if err != nil {
+		return nil, err
+	}
+	where := []string{"h.region_code >= ?", "h.region_code < ?"}
+	args := []any{lo, hi}
+	if f.Category != "" {
+		if !registry.Category.Has(f.Category) {
+			return nil, apperr.Field("category", "户类型", "“%s”不是有效值", f.Category)
+		}
+		where = append(where, "h.category = ?")
+		args = append(args, f.Category)
+	}
+	if f.MonitorType != "" {
+		where = append(where, "h.monitor_type = ?")
+		args = append(args, f.MonitorType)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		cond, qargs := searchCondition(q, lo, hi)
+		where = append(where, cond)
+		args = append(args, qargs...)
+	}
+	cond := strings.Join(where, " AND ")
+	page := &HouseholdPage{Limit: f.Limit, Offset: f.Offset, Total: -1, Items: []*registry.Household{}}
+	rows, err := db.query(ctx, `SELECT `+householdCols+` FROM households h WHERE `+cond+` ORDER BY h.region_code, h.id LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		h, err := scanHousehold(rows)
+		if err != nil {
+			return nil, translate(err)
+		}
+		page.Items = append(page.Items, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if !f.NoTotal {
+		if err := db.queryRow(ctx, `SELECT count(*) FROM households h WHERE `+cond, args...).Scan(&page.Total); err != nil {
+			return nil, translate(err)
+		}
+	}
+	return page, nil
+}
+
+// searchCondition builds the search clause: an ID number (full, or a prefix
+// of at least 6 digits), a household number prefix, or a name prefix. Every
+// branch is an indexed range scan limited to [lo, hi).
+func searchCondition(q string, lo, hi string) (string, []any) {
+	if n := idcard.Normalize(q); isIDLike(n) {
+		if len(n) == 15 || len(n) == 18 {
+			if id, err := idcard.Parse(n, timeZero); err == nil {
+				n = id.Number
+			}
+		}
+		plo, phi := prefixRange(n)
+		return `(h.id IN (SELECT m.household_id FROM members m WHERE m.id_number >= ? AND m.id_number < ? AND m.region_code >= ? AND m.region_code < ?)
+			OR (h.number >= ? AND h.number < ?))`, []any{plo, phi, lo, hi, plo, phi}
+	}
+	plo, phi := prefixRange(q)
+	return `(h.id IN (SELECT m.household_id FROM members m WHERE m.name >= ? AND m.name < ? AND m.region_code >= ? AND m.region_code < ?)
+		OR (h.number >= ? AND h.number < ?))`, []any{plo, phi, lo, hi, plo, phi}
+}
+
+func isIDLike(s string) bool {
+	if len(s) < 4 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9') && !(c == 'X' && i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+// prefixRange returns [p, p+U+10FFFF): every text that starts with p, in
+// byte order (SQLite BINARY, PostgreSQL COLLATE "C").
+func prefixRange(p string) (string, string) { return p, p + "\U0010FFFF" }
