@@ -74,11 +74,11 @@ func (p LoginPolicy) OnSuccess(acc Account, now time.Time) Counters {
 func Unlock(acc Account) Counters { return Counters{LastLoginAt: acc.LastLoginAt} }
 
 // RateLimiter is a token-bucket limiter per key (a client IP), safe for
-// concurrent use. Each key may make Burst requests at once and then one per
-// Every. Memory is bounded: at most MaxKeys buckets are kept, and when a new
-// key arrives at the limit the least recently used bucket is dropped (a
-// dropped key starts again with a full bucket, which an attacker holding
-// MaxKeys addresses could have anyway). Time is passed in.
+// concurrent use. Each key may make burst requests at once and then one per
+// every (see NewRateLimiter). Memory is bounded: at most maxKeys buckets are
+// kept, and when a new key arrives at the limit the least recently used
+// bucket is dropped (a dropped key starts again with a full bucket, which an
+// attacker holding maxKeys addresses could have anyway). Time is passed in.
 type RateLimiter struct {
 	every   time.Duration
 	slack   time.Duration // (burst-1)*every

@@ -15,17 +15,17 @@ var t0 = time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC) // 09:00 in China
 
 // login simulates the web layer: Check, then verify (here: right or wrong),
 // then apply the counters.
-func login(p LoginPolicy, acc *Account, now time.Time, right bool) (err error, lockedNow bool) {
+func login(p LoginPolicy, acc *Account, now time.Time, right bool) (lockedNow bool, err error) {
 	if err := p.Check(*acc, now); err != nil {
-		return err, false
+		return false, err
 	}
 	if right {
 		p.OnSuccess(*acc, now).Apply(acc)
-		return nil, false
+		return false, nil
 	}
 	c, locked := p.OnFailure(*acc, now)
 	c.Apply(acc)
-	return apperr.New(apperr.Unauthenticated, "用户名或密码错误"), locked
+	return locked, apperr.New(apperr.Unauthenticated, "用户名或密码错误")
 }
 
 func TestLockout(t *testing.T) {
@@ -58,7 +58,7 @@ func TestLockout(t *testing.T) {
 	}
 	for i, s := range steps {
 		clk.Advance(s.advance)
-		err, locked := login(p, &acc, clk.Now(), s.right)
+		locked, err := login(p, &acc, clk.Now(), s.right)
 		if s.want == "" && err != nil || s.want != "" && !apperr.Is(err, s.want) {
 			t.Fatalf("step %d at +%s: err = %v, want %s", i, clk.Now().Sub(t0), err, s.want)
 		}
