@@ -23,6 +23,9 @@
 // the end of 8 August ("8月8日前", the template's way of writing a deadline).
 // A deadline given as a date ("8月15日前完成") is that date as last day.
 //
+// policy.Deadline.Due (start plus N days at the same clock time) is not this
+// rule; every clock of Sanbao is a Stage made here (Start, Until, DueAfter).
+//
 // A stage is due soon (临期) when at most DueSoonWindow (24 hours) remains,
 // which with Due at midnight means: on its last day. Days are never working
 // days: no rule of the seeds counts working days (policy.Deadline).
