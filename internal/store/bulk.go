@@ -133,3 +133,13 @@ func (db *DB) Counts(ctx context.Context, sc Scope) (households, members int64, 
 	err = db.queryRow(ctx, `SELECT count(*) FROM members WHERE region_code >= ? AND region_code < ?`, lo, hi).Scan(&members)
 	return households, members, translate(err)
 }
+
+// Analyze refreshes the query planner's statistics, after a bulk load.
+func (db *DB) Analyze(ctx context.Context) error {
+	q := `ANALYZE`
+	if db.dialect == SQLite {
+		q = `PRAGMA analysis_limit = 2000; ANALYZE; PRAGMA optimize`
+	}
+	_, err := db.w.ExecContext(ctx, q)
+	return translate(err)
+}

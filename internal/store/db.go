@@ -87,6 +87,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
 		q.Set("_txlock", "immediate")
+		q.Set("_cache_size", "-524288") // the writer keeps index pages of bulk loads in memory (512 MiB)
 		w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 		if err != nil {
 			r.Close()

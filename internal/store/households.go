@@ -188,10 +188,13 @@ type HouseholdFilter struct {
 
 // HouseholdPage is one page of a list.
 type HouseholdPage struct {
-	Items  []*registry.Household `json:"items"`
-	Total  int64                 `json:"total"` // -1 when not counted
-	Limit  int                   `json:"limit"`
-	Offset int                   `json:"offset"`
+	Items []*registry.Household `json:"items"`
+	Total int64                 `json:"total"` // -1 when not counted
+	// TotalCapped: the search matched more than SearchCap households; Total
+	// and the pages cover the first SearchCap.
+	TotalCapped bool `json:"total_capped,omitempty"`
+	Limit       int  `json:"limit"`
+	Offset      int  `json:"offset"`
 }
 
 // ListHouseholds lists households in the scope, newest region order first by
@@ -230,13 +233,23 @@ func (db *DB) ListHouseholds(ctx context.Context, sc Scope, f HouseholdFilter) (
 		where = append(where, "h.monitor_type = ?")
 		args = append(args, f.MonitorType)
 	}
+	page := &HouseholdPage{Limit: f.Limit, Offset: f.Offset, Total: -1, Items: []*registry.Household{}}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		cond, qargs := searchCondition(q, lo, hi)
-		where = append(where, cond)
-		args = append(args, qargs...)
+		ids, capped, err := db.searchHouseholds(ctx, q, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			page.Total = 0
+			return page, nil
+		}
+		page.TotalCapped = capped
+		where = append(where, "h.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")")
+		for _, id := range ids {
+			args = append(args, id)
+		}
 	}
 	cond := strings.Join(where, " AND ")
-	page := &HouseholdPage{Limit: f.Limit, Offset: f.Offset, Total: -1, Items: []*registry.Household{}}
 	rows, err := db.query(ctx, `SELECT `+householdCols+` FROM households h WHERE `+cond+` ORDER BY h.region_code, h.id LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
@@ -261,23 +274,61 @@ func (db *DB) ListHouseholds(ctx context.Context, sc Scope, f HouseholdFilter) (
 	return page, nil
 }
 
-// searchCondition builds the search clause: an ID number (full, or a prefix
-// of at least 6 digits), a household number prefix, or a name prefix. Every
-// branch is an indexed range scan limited to [lo, hi).
-func searchCondition(q string, lo, hi string) (string, []any) {
+// SearchCap bounds how many households a search collects before paging; a
+// broader search (a common surname over a whole county) reports its total as
+// "at least SearchCap".
+const SearchCap = 2000
+
+// searchHouseholds finds the ids of households matching q inside [lo, hi):
+// by ID number (full, or a prefix of at least 4 digits), by household number
+// prefix, or by a member's name prefix. Each is an indexed range scan that
+// stops at SearchCap rows, so even a one-character surname over a county is
+// cheap; the page is then read by id.
+func (db *DB) searchHouseholds(ctx context.Context, q, lo, hi string) (ids []int64, capped bool, err error) {
+	var memberCond string
+	plo, phi := prefixRange(q)
 	if n := idcard.Normalize(q); isIDLike(n) {
 		if len(n) == 15 || len(n) == 18 {
 			if id, err := idcard.Parse(n, timeZero); err == nil {
 				n = id.Number
 			}
 		}
-		plo, phi := prefixRange(n)
-		return `(h.id IN (SELECT m.household_id FROM members m WHERE m.id_number >= ? AND m.id_number < ? AND m.region_code >= ? AND m.region_code < ?)
-			OR (h.number >= ? AND h.number < ?))`, []any{plo, phi, lo, hi, plo, phi}
+		plo, phi = prefixRange(n)
+		memberCond = "m.id_number >= ? AND m.id_number < ?"
+	} else {
+		memberCond = "m.name >= ? AND m.name < ?"
 	}
-	plo, phi := prefixRange(q)
-	return `(h.id IN (SELECT m.household_id FROM members m WHERE m.name >= ? AND m.name < ? AND m.region_code >= ? AND m.region_code < ?)
-		OR (h.number >= ? AND h.number < ?))`, []any{plo, phi, lo, hi, plo, phi}
+	seen := map[int64]bool{}
+	collect := func(query string, args ...any) error {
+		rows, err := db.query(ctx, query, args...)
+		if err != nil {
+			return translate(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return translate(err)
+			}
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		return translate(rows.Err())
+	}
+	if err := collect(`SELECT m.household_id FROM members m WHERE `+memberCond+` AND m.region_code >= ? AND m.region_code < ? LIMIT ?`,
+		plo, phi, lo, hi, SearchCap+1); err != nil {
+		return nil, false, err
+	}
+	if err := collect(`SELECT h.id FROM households h WHERE h.number >= ? AND h.number < ? AND h.region_code >= ? AND h.region_code < ? LIMIT ?`,
+		plo, phi, lo, hi, SearchCap+1); err != nil {
+		return nil, false, err
+	}
+	if len(ids) > SearchCap {
+		return ids[:SearchCap], true, nil
+	}
+	return ids, false, nil
 }
 
 func isIDLike(s string) bool {

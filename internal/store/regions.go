@@ -163,7 +163,25 @@ func batchInsert(tx *Tx, table string, cols []string, n int, fill func(i int, ro
 	if n == 0 {
 		return nil
 	}
-	per := 8000 / len(cols) // stays far below both databases' parameter limits
+	if tx.db.dialect == SQLite {
+		// In-process SQLite has no round trips: one prepared single-row
+		// statement avoids parsing a large statement for every batch.
+		st, err := tx.PrepareContext(tx.ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES ("+
+			strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",")+")")
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		row := make([]any, len(cols))
+		for i := 0; i < n; i++ {
+			fill(i, row)
+			if _, err := st.ExecContext(tx.ctx, row...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	per := 8000 / len(cols) // stays far below PostgreSQL's parameter limit
 	if per > 500 {
 		per = 500
 	}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"sanbao/internal/apperr"
+	"sanbao/internal/store"
+)
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// apiRoute is one JSON API endpoint. The list is the source of truth the
+// OpenAPI document is checked against.
+type apiRoute struct {
+	Method, Path string
+	Handle       func(s *Server, w http.ResponseWriter, r *http.Request) error
+}
+
+var apiRoutes = []apiRoute{
+	{"GET", "/api/v1/regions/{code}", (*Server).apiRegion},
+	{"GET", "/api/v1/regions/{code}/children", (*Server).apiRegionChildren},
+	{"GET", "/api/v1/households", (*Server).apiListHouseholds},
+	{"POST", "/api/v1/households", (*Server).apiCreateHousehold},
+	{"GET", "/api/v1/households/{id}", (*Server).apiHousehold},
+	{"PUT", "/api/v1/households/{id}", (*Server).apiUpdateHousehold},
+	{"GET", "/api/v1/members", (*Server).apiListMembers},
+	{"POST", "/api/v1/members", (*Server).apiCreateMember},
+	{"GET", "/api/v1/members/{id}", (*Server).apiMember},
+	{"PUT", "/api/v1/members/{id}", (*Server).apiUpdateMember},
+}
+
+func (s *Server) routes() {
+	for _, rt := range apiRoutes {
+		rt := rt
+		s.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			if err := rt.Handle(s, w, r); err != nil {
+				writeError(w, r, s.Log, err)
+			}
+		})
+	}
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.Log, apperr.New(apperr.NotFound, "接口%s %s不存在", r.Method, r.URL.Path))
+	})
+}
+
+// scope returns the region subtree the request may reach.
+func (s *Server) scope(r *http.Request) (store.Scope, error) {
+	if s.Open {
+		return store.Everywhere, nil
+	}
+	return store.Scope{}, apperr.New(apperr.Unauthenticated, "请先登录")
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "记录不存在")
+	}
+	return id, nil
+}
+
+func queryInt(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, apperr.Field(name, name, "应为非负整数")
+	}
+	return n, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.DB.Region(r.Context(), "14"); err != nil && !apperr.Is(err, apperr.NotFound) {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": s.DB.Dialect().String()})
+}
+
+// APIRoutes lists "METHOD /path" of every JSON endpoint, for the OpenAPI test.
+func APIRoutes() []string {
+	out := make([]string, len(apiRoutes))
+	for i, rt := range apiRoutes {
+		out[i] = rt.Method + " " + rt.Path
+	}
+	return out
+}
