@@ -6,7 +6,6 @@ package policy
 
 import (
 	"fmt"
-	"time"
 )
 
 // Source names the place in a seed document a rule comes from.
@@ -27,16 +26,15 @@ var Seeds = map[string]string{
 	"004": "县域巩固三保障成果工作方案（2022）",
 }
 
-// Deadline is a time rule: so many days (calendar unless Working).
+// Deadline is a time rule: so many calendar days. When a stage is due is
+// computed in one place, package deadline (due at 24:00 China time of the
+// last day).
 type Deadline struct {
 	Key    string
 	Label  string // Chinese name of the stage
 	Days   int
 	Source Source
 }
-
-// Due returns the due time of a stage that started at start.
-func (d Deadline) Due(start time.Time) time.Time { return start.AddDate(0, 0, d.Days) }
 
 // Time rules (POLICY.md §3–§4).
 var (
