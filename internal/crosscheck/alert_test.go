@@ -42,7 +42,9 @@ func round(t *testing.T, alerts *[]*Alert, upload int64, at time.Time, k Kind, r
 	return plan
 }
 
-func uploadRows(t *testing.T, k Kind, rows ...row) *Match { return upload(t, testRegistry(), k, rows...) }
+func uploadRows(t *testing.T, k Kind, rows ...row) *Match {
+	return upload(t, testRegistry(), k, rows...)
+}
 
 func TestReuploadDoesNotDuplicate(t *testing.T) {
 	var as []*Alert
