@@ -70,7 +70,9 @@ func TestMemberValidate(t *testing.T) {
 		{"sex agrees", func(m *Member) { m.Sex = "male" }, ""},
 		{"sex disagrees", func(m *Member) { m.Sex = "female" }, "sex"},
 		{"birth disagrees", func(m *Member) { m.BirthDate = Date{birth.AddDate(0, 0, 1)} }, "birth_date"},
-		{"bad checksum", func(m *Member) { m.IDNumber = id[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", id[17])+1)%11]) }, "id_number"},
+		{"bad checksum", func(m *Member) {
+			m.IDNumber = id[:17] + string("0123456789X"[(strings.IndexByte("0123456789X", id[17])+1)%11])
+		}, "id_number"},
 		{"no name", func(m *Member) { m.Name = "" }, "name"},
 		{"markup in name", func(m *Member) { m.Name = "<b>王</b>" }, "name"},
 		{"bad relation", func(m *Member) { m.Relation = "friend" }, "relation"},
