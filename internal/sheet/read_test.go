@@ -407,6 +407,9 @@ func TestXLSXFromFileAndTempCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	if r.src.(*xlsxSource).tail == nil {
+		t.Error("the end-of-sheet check did not find the worksheet part")
+	}
 	rows := readAll(t, r)
 	if r.Format() != FormatXLSX || len(rows) != 301 || rows[300].Cells[1] != "000000000000000299" {
 		t.Fatalf("format %v, %d rows, last %q", r.Format(), len(rows), rows[len(rows)-1].Cells)
@@ -467,6 +470,32 @@ func TestXLSXCorrupt(t *testing.T) {
 		}
 		wantErr(t, err, apperr.Invalid, "不完整或已损坏")
 	})
+}
+
+func TestXLSXMalformedSheet(t *testing.T) {
+	good := `<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>`
+	tests := []struct {
+		name, data string
+		row        string // "" when the sheet is fine
+	}{
+		{"fine", good + `<row r="3"><c r="A3"><v>3</v></c></row>`, ""},
+		{"fine with trailing empty rows", good + `<row r="9" ht="20" customHeight="1"/>`, ""},
+		{"bad attribute mid-sheet", good + `<row r="3"><c r=A3><v>3</v></c></row><row r="4"><c r="A4"><v>4</v></c></row>`, "第3行附近"},
+		{"undefined entity between rows", good + `<row r="3"><c r="A3"><v>3</v></c></row>&bad;<row r="4"><c r="A4"><v>4</v></c></row>`, "第3行附近"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustOpen(t, buildXLSX(t, nil, testSheet{name: "名册", data: tt.data}), Options{})
+			err := drain(r)
+			if tt.row == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, err, apperr.Invalid, "工作表“名册”"+tt.row)
+		})
+	}
 }
 
 // bombZip returns a workbook-shaped zip whose sheet is n bytes of XML

@@ -18,6 +18,7 @@ const (
 	FormatXLSX                   // Office Open XML workbook
 )
 
+// String names the format: "CSV" or "XLSX".
 func (f Format) String() string {
 	switch f {
 	case FormatCSV:
@@ -31,13 +32,13 @@ func (f Format) String() string {
 // Limits applied when Options leaves them zero.
 const (
 	// DefaultMaxUnzippedSize caps the total uncompressed size of an XLSX.
-	// A 1,000,000-row register of 15 text columns written by NewXLSXWriter
-	// expands to about 1.3 GB (see BenchmarkReadXLSX); Excel's own files,
-	// which use shared strings, are smaller.
+	// A 1,000,000-row register of 15 text columns expands to 1.0 GB as
+	// NewXLSXWriter writes it and to 0.6 GB as Excel saves it (shared
+	// strings); see the benchmarks. 3 GiB leaves room for wider registers.
 	DefaultMaxUnzippedSize int64 = 3 << 30
 	// DefaultMaxCompressionRatio caps uncompressed/compressed for any XLSX
-	// part larger than 1 MiB. Real worksheets compress 10-30 times; a zip
-	// bomb compresses about 1000 times.
+	// part larger than 1 MiB. Those registers' worksheets compress about 8
+	// times; a zip bomb about 1000 times.
 	DefaultMaxCompressionRatio int64 = 200
 	// DefaultMaxScan is how many rows FindHeader looks at when given 0.
 	DefaultMaxScan = 30

@@ -3,12 +3,15 @@ package sheet
 import (
 	"archive/zip"
 	"encoding/binary"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/xuri/excelize/v2"
 
@@ -144,17 +147,19 @@ func humanBytes(n int64) string {
 type xlsxSource struct {
 	f     *excelize.File
 	rows  *excelize.Rows
+	sheet string
 	num   int
 	total int64
-	tmp   string // our own copy of a non-file input, removed on close
+	tmp   string     // our own copy of a non-file input, removed on close
+	tail  *tailCheck // nil when the worksheet's part was not found
 }
 
 func openXLSX(ra io.ReaderAt, size int64, opts Options) (*xlsxSource, string, error) {
-	if _, err := guardZip(ra, size, opts); err != nil {
+	zr, err := guardZip(ra, size, opts)
+	if err != nil {
 		return nil, "", err
 	}
 	src := &xlsxSource{}
-	var err error
 	src.f, src.tmp, err = openExcelize(ra, size, excelizeOptions(opts))
 	if err != nil {
 		if src.tmp != "" {
@@ -182,6 +187,10 @@ func openXLSX(ra io.ReaderAt, size int64, opts Options) (*xlsxSource, string, er
 	if src.rows, err = src.f.Rows(sheet); err != nil {
 		src.close()
 		return nil, "", errCorruptXLSX(err)
+	}
+	src.sheet = sheet
+	if part := sheetPart(zr, sheet); part != nil {
+		src.tail = startTailCheck(part)
 	}
 	return src, sheet, nil
 }
@@ -382,6 +391,9 @@ func (x *xlsxSource) next() (int, []string, error) {
 		if err := x.rows.Error(); err != nil {
 			return 0, nil, errCorruptXLSX(err)
 		}
+		if err := x.checkEnd(); err != nil {
+			return 0, nil, err
+		}
 		return 0, nil, io.EOF
 	}
 	x.num++
@@ -395,6 +407,141 @@ func (x *xlsxSource) next() (int, []string, error) {
 	return x.num, cells, nil
 }
 
+// checkEnd makes sure the iterator stopped at the end of the worksheet:
+// excelize's iterator ends quietly at malformed XML, which would import
+// half a file.
+func (x *xlsxSource) checkEnd() error {
+	if x.tail == nil {
+		return nil
+	}
+	<-x.tail.done
+	t := x.tail
+	if t.err != nil {
+		return errCorruptXLSX(t.err)
+	}
+	if !t.ended || t.lastRow > x.num {
+		return &apperr.Error{Code: apperr.Invalid,
+			Message: fmt.Sprintf("Excel 文件已损坏：工作表“%s”第%d行附近的内容无法读取。请在 Excel 或 WPS 中打开确认无误后重新保存，再上传", x.sheet, x.num),
+			Err:     fmt.Errorf("sheet XML ends=%v, last row %d, read %d", t.ended, t.lastRow, x.num)}
+	}
+	return nil
+}
+
+// tailCheck inflates a worksheet part in the background (in parallel with
+// the rows being read) and keeps its last bytes: the number of the last
+// <row> and whether </sheetData> closes it.
+type tailCheck struct {
+	done    chan struct{}
+	stop    atomic.Bool
+	lastRow int
+	ended   bool
+	err     error
+}
+
+var (
+	reLastRow  = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?row\s[^>]*?\br="(\d+)"`)
+	reSheetEnd = regexp.MustCompile(`</(?:[A-Za-z0-9_]+:)?sheetData>`)
+	errStopped = errors.New("stopped")
+)
+
+func startTailCheck(part *zip.File) *tailCheck {
+	t := &tailCheck{done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		rc, err := part.Open()
+		if err != nil {
+			t.err = err
+			return
+		}
+		defer rc.Close()
+		const window = 64 << 10
+		buf := make([]byte, 2*window)
+		n := 0
+		for {
+			if t.stop.Load() {
+				t.err = errStopped
+				return
+			}
+			m, err := rc.Read(buf[n:])
+			if n += m; n == len(buf) {
+				n = copy(buf, buf[window:])
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.err = err
+				return
+			}
+		}
+		tail := buf[:n]
+		t.ended = reSheetEnd.Match(tail)
+		if all := reLastRow.FindAllSubmatch(tail, -1); len(all) > 0 {
+			t.lastRow, _ = strconv.Atoi(string(all[len(all)-1][1]))
+		}
+	}()
+	return t
+}
+
+// sheetPart finds the zip entry of the named worksheet through the workbook
+// and its relationships; nil when it cannot tell.
+func sheetPart(zr *zip.Reader, sheet string) *zip.File {
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))] = f
+	}
+	decode := func(name string, v any) bool {
+		f := files[name]
+		if f == nil {
+			return false
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return false
+		}
+		defer rc.Close()
+		return xml.NewDecoder(rc).Decode(v) == nil
+	}
+	var wb struct {
+		Sheets []struct {
+			Name  string     `xml:"name,attr"`
+			Attrs []xml.Attr `xml:",any,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if !decode("xl/workbook.xml", &wb) || !decode("xl/_rels/workbook.xml.rels", &rels) {
+		return nil
+	}
+	for _, s := range wb.Sheets {
+		if s.Name != sheet {
+			continue
+		}
+		for _, a := range s.Attrs {
+			if a.Name.Local != "id" || !strings.Contains(a.Name.Space, "relationships") {
+				continue
+			}
+			for _, r := range rels.Rels {
+				if r.ID != a.Value {
+					continue
+				}
+				target := strings.TrimPrefix(r.Target, "./")
+				if strings.HasPrefix(target, "/") {
+					target = target[1:]
+				} else {
+					target = "xl/" + target
+				}
+				return files[strings.ToLower(target)]
+			}
+		}
+	}
+	return nil
+}
+
 func (x *xlsxSource) progress() (int64, int64) {
 	if x.total < int64(x.num) || x.total <= 1 {
 		return int64(x.num), 0
@@ -404,6 +551,11 @@ func (x *xlsxSource) progress() (int64, int64) {
 
 func (x *xlsxSource) close() error {
 	var err error
+	if x.tail != nil {
+		x.tail.stop.Store(true)
+		<-x.tail.done
+		x.tail = nil
+	}
 	if x.rows != nil {
 		x.rows.Close()
 		x.rows = nil
