@@ -115,10 +115,12 @@ func (r *Registry) MemberIndex(id int64) (int32, bool) {
 		}
 		return 0, false
 	}
-	for j := range ms { // not sorted: a linear scan (tests, small registries)
-		if ms[j].ID == id {
-			return int32(j), true
+	if r.byMember == nil { // loaded in another order: index once
+		r.byMember = make(map[int64]int32, len(ms))
+		for j := range ms {
+			r.byMember[ms[j].ID] = int32(j)
 		}
 	}
-	return 0, false
+	i, ok := r.byMember[id]
+	return i, ok
 }

@@ -49,6 +49,7 @@ type Registry struct {
 	first       []int32 // members of household i: order[first[i]:first[i+1]]
 	order       []int32
 	sortedByID  bool
+	byMember    map[int64]int32 // built on first use when not sortedByID
 }
 
 // NewRegistry starts a registry with room for nh households and nm members.

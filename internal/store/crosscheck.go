@@ -1,0 +1,476 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"sanbao/internal/apperr"
+	"sanbao/internal/auth"
+	"sanbao/internal/crosscheck"
+	"sanbao/internal/region"
+	"sanbao/internal/screening"
+	"sanbao/internal/sheet"
+)
+
+// RosterImport is one roster file a department uploads for its county.
+type RosterImport struct {
+	County     string          // the county: 6 digits or its 12-digit code
+	Department auth.Department // the uploading department
+	// Kind is the roster type (code or label); "" picks the department's
+	// only type, or for a department with several the one whose columns
+	// the file's header names.
+	Kind     string
+	FileName string
+	File     io.ReaderAt
+	Size     int64
+	By       crosscheck.Actor
+	// LargeOutOfPocket overrides the large-expense alert amount (yuan); 0
+	// keeps policy.LargeOutOfPocket.
+	LargeOutOfPocket float64
+}
+
+// pendingMax bounds how many parsed rows wait for the registry while it
+// loads: the file is read while the registry loads, in bounded memory.
+const pendingMax = 200_000
+
+type pendingRow struct {
+	rec   crosscheck.Record
+	cells []string
+}
+
+// ImportRoster matches a roster file with the county's registry and pushes
+// the alerts it raises: one upload (a round) is stored with the file's
+// name, SHA-256 and row counts; rows that are invalid or about nobody of
+// the registry are kept for the uploader's error workbook; the roster's
+// facts replace the previous upload's of the same kind; alerts are pushed,
+// kept, or resolved (crosscheck.Reconcile). The file is refused as a whole
+// only when it cannot be read or its header lacks required columns.
+//
+// The registry loads in the background while the file is read; each row
+// is one probe of a hash index of the county's ID numbers.
+func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*crosscheck.Upload, error) {
+	start := time.Now()
+	now := db.now()
+	county, err := countyCode(in.County)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.Contains(county + "000000") {
+		return nil, apperr.New(apperr.Forbidden, "只能上传本县（%s）的名单", county)
+	}
+	if _, err := db.Region(ctx, county+"000000"); err != nil {
+		return nil, err
+	}
+	var kinds []*crosscheck.KindInfo
+	if strings.TrimSpace(in.Kind) != "" || len(crosscheck.KindsOf(in.Department)) == 1 {
+		k, err := crosscheck.ResolveKind(in.Department, in.Kind)
+		if err != nil {
+			return nil, err
+		}
+		kinds = []*crosscheck.KindInfo{k}
+	} else if kinds = crosscheck.KindsOf(in.Department); len(kinds) == 0 {
+		_, err := crosscheck.ResolveKind(in.Department, "")
+		return nil, err
+	}
+	if in.File == nil || in.Size <= 0 {
+		return nil, apperr.New(apperr.Invalid, "文件为空")
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type regResult struct {
+		reg *crosscheck.Registry
+		err error
+	}
+	regc := make(chan regResult, 1)
+	go func() {
+		reg, err := db.crossRegistry(ctx, county)
+		regc <- regResult{reg, err}
+	}()
+	shac := make(chan string, 1)
+	go func() {
+		h := sha256.New()
+		io.Copy(h, io.NewSectionReader(in.File, 0, in.Size))
+		shac <- hex.EncodeToString(h.Sum(nil))
+	}()
+
+	r, kind, hdr, err := openRoster(in.File, in.Size, kinds)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+
+	sp, err := screening.NewParams(county+"000000", nil, now)
+	if err != nil {
+		return nil, err
+	}
+	p := crosscheck.NewParams(sp)
+	if in.LargeOutOfPocket > 0 {
+		p.LargeOutOfPocket = in.LargeOutOfPocket
+	}
+	pc := crosscheck.NewParseContext(now)
+
+	var (
+		match   *crosscheck.Match
+		reg     *crosscheck.Registry
+		pending []pendingRow
+		rejects []crosscheck.Reject
+		invalid int
+	)
+	add := func(rec *crosscheck.Record, cells []string) {
+		if why := match.Add(rec); why != "" {
+			rejects = append(rejects, crosscheck.Reject{Row: rec.Row, Reason: crosscheck.ReasonUnknown, Message: why, Cells: cells})
+		}
+	}
+	takeRegistry := func(res regResult) error {
+		if res.err != nil {
+			return res.err
+		}
+		reg = res.reg
+		match = crosscheck.NewMatch(kind, reg)
+		for i := range pending {
+			add(&pending[i].rec, pending[i].cells)
+		}
+		pending = nil
+		return nil
+	}
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		rec, perr := kind.Parse(row.Num, row.Get, pc)
+		if perr != nil {
+			invalid++
+			rejects = append(rejects, crosscheck.Reject{Row: row.Num, Reason: crosscheck.ReasonInvalid, Message: apperr.MessageOf(perr), Cells: row.Cells})
+			continue
+		}
+		if match == nil {
+			if len(pending) < pendingMax {
+				select {
+				case res := <-regc:
+					if err := takeRegistry(res); err != nil {
+						return nil, err
+					}
+				default:
+					pending = append(pending, pendingRow{rec, row.Cells})
+					continue
+				}
+			} else if err := takeRegistry(<-regc); err != nil {
+				return nil, err
+			}
+		}
+		add(&rec, row.Cells)
+	}
+	if match == nil {
+		if err := takeRegistry(<-regc); err != nil {
+			return nil, err
+		}
+	}
+	for i := 0; i < invalid; i++ {
+		match.CountInvalid()
+	}
+
+	inputs := &crosscheck.Inputs{Match: match}
+	for _, rule := range crosscheck.RulesOf(kind.Kind) {
+		for _, other := range rule.Reads {
+			if other == crosscheck.KindAssistance && inputs.Assistance == nil {
+				blocks, err := db.rosterBlocks(ctx, county, other, "")
+				if err != nil {
+					return nil, err
+				}
+				if len(blocks) > 0 {
+					if inputs.Assistance, err = reg.States(other, blocks); err != nil {
+						return nil, apperr.Wrap(err, "decode roster facts")
+					}
+				}
+			}
+		}
+	}
+	var cands []crosscheck.Candidate
+	crosscheck.Evaluate(inputs, p, func(c crosscheck.Candidate) { cands = append(cands, c) })
+	blocks := match.Snapshot(p)
+
+	up := &crosscheck.Upload{
+		County: county, Department: kind.Department, Kind: kind.Kind, KindLabel: kind.Label,
+		AccountID: in.By.AccountID, AccountName: in.By.Name, FileName: cleanFileName(in.FileName), Size: in.Size,
+		Format: r.Format().String(), Encoding: r.Encoding(), UploadedAt: now, Year: int(match.Year),
+		Rows: match.Rows, Matched: match.Matched, Unknown: match.Unknown, Invalid: match.Invalid, Subjects: match.Subjects,
+	}
+	up.SHA256 = <-shac
+	header, _ := json.Marshal(hdr.Cells)
+
+	err = db.write(ctx, func(tx *Tx) error {
+		if db.dialect == Postgres { // one upload of a county's roster kind at a time
+			if _, err := tx.exec(`SELECT pg_advisory_xact_lock(hashtext(?))`, "roster:"+county+":"+string(kind.Kind)); err != nil {
+				return err
+			}
+		}
+		if err := tx.queryRow(`INSERT INTO roster_uploads (county, department, kind, account_id, account_name, file_name, file_sha256,
+			file_size, format, encoding, header, uploaded_at, year, rows_total, rows_matched, rows_unknown, rows_invalid, subjects)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			up.County, string(up.Department), string(up.Kind), up.AccountID, up.AccountName, up.FileName, up.SHA256,
+			up.Size, up.Format, up.Encoding, string(header), ts(now), up.Year, up.Rows, up.Matched, up.Unknown, up.Invalid, up.Subjects).Scan(&up.ID); err != nil {
+			return err
+		}
+		if err := insertRejects(tx, up.ID, county, rejects); err != nil {
+			return err
+		}
+		if err := replaceRosterFacts(tx, county, kind.Kind, up.ID, blocks); err != nil {
+			return err
+		}
+		latest, err := latestAlerts(tx, county, crosscheck.RulesOf(kind.Kind))
+		if err != nil {
+			return err
+		}
+		plan := crosscheck.Reconcile(inputs, p, latest, cands)
+		if err := applyPlan(tx, county, kind, up, plan, now); err != nil {
+			return err
+		}
+		up.AlertsNew, up.AlertsSeen, up.AlertsKept, up.AlertsResolved = len(plan.New), len(plan.Seen), plan.Kept, len(plan.Resolve)
+		up.DurationMS = time.Since(start).Milliseconds()
+		_, err = tx.exec(`UPDATE roster_uploads SET alerts_new = ?, alerts_seen = ?, alerts_kept = ?, alerts_resolved = ?, duration_ms = ?
+			WHERE id = ?`, up.AlertsNew, up.AlertsSeen, up.AlertsKept, up.AlertsResolved, up.DurationMS, up.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return up, nil
+}
+
+// countyCode accepts a county as 6 digits or its 12-digit division code.
+func countyCode(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	code, err := region.Normalize(s)
+	if err != nil {
+		return "", apperr.Field("county", "县", "%s", err.Error())
+	}
+	if region.LevelOf(code) != region.County {
+		return "", apperr.Field("county", "县", "%s不是县级区划代码", s)
+	}
+	return code[:6], nil
+}
+
+func cleanFileName(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		s = s[i+1:]
+	}
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200])
+	}
+	if s == "" {
+		s = "名单"
+	}
+	return s
+}
+
+// sheetColumns converts a roster's columns for the sheet reader.
+func sheetColumns(k *crosscheck.KindInfo) []sheet.Column {
+	out := make([]sheet.Column, len(k.Columns))
+	for i, c := range k.Columns {
+		out[i] = sheet.Column{Key: c.Key, Label: c.Label, Aliases: c.Aliases, Required: c.Required}
+	}
+	return out
+}
+
+// openRoster opens the file and finds its header among the candidate
+// kinds: the first whose required columns are all there.
+func openRoster(f io.ReaderAt, size int64, kinds []*crosscheck.KindInfo) (*sheet.Reader, *crosscheck.KindInfo, *sheet.Header, error) {
+	var firstErr error
+	for _, k := range kinds {
+		r, err := sheet.Open(f, size, sheet.Options{})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		h, err := r.FindHeader(sheetColumns(k), 0)
+		if err == nil {
+			return r, k, h, nil
+		}
+		r.Close()
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if len(kinds) > 1 {
+		labels := make([]string, len(kinds))
+		for i, k := range kinds {
+			labels[i] = "“" + k.Label + "”"
+		}
+		return nil, nil, nil, &apperr.Error{Code: apperr.Invalid, Fields: apperr.FieldsOf(firstErr),
+			Message: "文件的表头不符合" + strings.Join(labels, "或") + "的格式（" + apperr.MessageOf(firstErr) + "），请下载模板核对列名"}
+	}
+	return nil, nil, nil, firstErr
+}
+
+// crossRegistry loads the county's registry as the cross-check reads it.
+func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Registry, error) {
+	var nh, nm int
+	reg := crosscheck.NewRegistry(county, nh, nm)
+	rows, err := db.query(ctx, `SELECT id, region_code, category, dibao, tekun FROM households WHERE county = ?`, county)
+	if err != nil {
+		return nil, translate(err)
+	}
+	villages := map[string]string{}
+	for rows.Next() {
+		var h crosscheck.Household
+		var village, category sql.RawBytes
+		if err := rows.Scan(&h.ID, &village, &category, &h.Dibao, &h.Tekun); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		v, ok := villages[string(village)] // one string per village, shared
+		if !ok {
+			v = string(village)
+			villages[v] = v
+		}
+		h.Village, h.Category = v, screening.ParseCategory(string(category))
+		reg.AddHousehold(h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	rows, err = db.query(ctx, `SELECT id, household_id, id_number, schooling, disability_type <> 'none', disability_grade IN ('1', '2'),
+		relation = 'head' FROM members WHERE county = ?`, county)
+	if err != nil {
+		return nil, translate(err)
+	}
+	schooling := map[string]screening.Schooling{}
+	for rows.Next() {
+		var m crosscheck.Member
+		var hid int64
+		var number, school sql.RawBytes
+		var head bool
+		if err := rows.Scan(&m.ID, &hid, &number, &school, &m.Disabled, &m.Severe, &head); err != nil {
+			rows.Close()
+			return nil, translate(err)
+		}
+		m.Key = crosscheck.KeyOfBytes(number)
+		s, ok := schooling[string(school)]
+		if !ok {
+			s = screening.ParseSchooling(string(school))
+			schooling[string(school)] = s
+		}
+		m.Schooling = s
+		m.Severe = m.Severe && m.Disabled
+		reg.AddMember(hid, m, head)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	lo, hi := region.Range(county + "000000")
+	vrows, err := db.query(ctx, `SELECT code, name FROM regions WHERE code >= ? AND code < ? AND level = 5`, lo, hi)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var code, name string
+		if err := vrows.Scan(&code, &name); err != nil {
+			return nil, translate(err)
+		}
+		if _, ok := reg.Villages[code]; ok {
+			reg.Villages[code] = name
+		}
+	}
+	if err := vrows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	reg.Finish()
+	return reg, nil
+}
+
+func insertRejects(tx *Tx, upload int64, county string, rejects []crosscheck.Reject) error {
+	cells := make([]string, len(rejects))
+	for i, r := range rejects {
+		b, _ := json.Marshal(r.Cells)
+		cells[i] = string(b)
+	}
+	return batchInsert(tx, "roster_rejects", []string{"upload_id", "county", "row_num", "reason", "message", "cells"}, len(rejects),
+		func(i int, row []any) {
+			r := &rejects[i]
+			row[0], row[1], row[2], row[3], row[4], row[5] = upload, county, r.Row, r.Reason, r.Message, cells[i]
+		})
+}
+
+func replaceRosterFacts(tx *Tx, county string, kind crosscheck.Kind, upload int64, blocks map[string][]byte) error {
+	if _, err := tx.exec(`DELETE FROM roster_facts WHERE county = ? AND kind = ?`, county, string(kind)); err != nil {
+		return err
+	}
+	villages := make([]string, 0, len(blocks))
+	for v := range blocks {
+		villages = append(villages, v)
+	}
+	return batchInsert(tx, "roster_facts", []string{"county", "kind", "village", "upload_id", "data"}, len(villages),
+		func(i int, row []any) {
+			row[0], row[1], row[2], row[3], row[4] = county, string(kind), villages[i], upload, blocks[villages[i]]
+		})
+}
+
+// rosterBlocks reads the latest facts of a roster kind: every village of
+// the county, or one village.
+func (db *DB) rosterBlocks(ctx context.Context, county string, kind crosscheck.Kind, village string) (map[string][]byte, error) {
+	q, args := `SELECT village, data FROM roster_facts WHERE county = ? AND kind = ?`, []any{county, string(kind)}
+	if village != "" {
+		q += ` AND village = ?`
+		args = append(args, village)
+	}
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var v string
+		var b []byte
+		if err := rows.Scan(&v, &b); err != nil {
+			return nil, translate(err)
+		}
+		out[v] = b
+	}
+	return out, translate(rows.Err())
+}
+
+// RosterFacts returns the facts of the latest roster of every kind for the
+// households of a village, for screening: call Facts.Overlay on each
+// household's screening.Input. Out of scope is not found.
+func (db *DB) RosterFacts(ctx context.Context, sc Scope, village string) (*crosscheck.Facts, error) {
+	code, err := region.Normalize(village)
+	if err != nil || region.LevelOf(code) != region.Village {
+		return nil, apperr.Field("village", "村", "应为村级（12位）区划代码")
+	}
+	if !sc.Contains(code) {
+		return nil, apperr.New(apperr.NotFound, "村%s不存在", code)
+	}
+	rows, err := db.query(ctx, `SELECT kind, data FROM roster_facts WHERE county = ? AND village = ?`, code[:6], code)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	f := crosscheck.NewFacts()
+	for rows.Next() {
+		var kind string
+		var b []byte
+		if err := rows.Scan(&kind, &b); err != nil {
+			return nil, translate(err)
+		}
+		if err := f.Add(crosscheck.Kind(kind), code, b); err != nil {
+			return nil, apperr.Wrap(err, "decode roster facts")
+		}
+	}
+	return f, translate(rows.Err())
+}
