@@ -18,7 +18,8 @@ import (
 // benches are the figures `sanbao bench NAME` measures at scale; their
 // results are recorded in docs/BENCHMARKS.md.
 var benches = map[string]func(ctx context.Context, e *env, args []string) error{
-	"search": benchSearch,
+	"search":     benchSearch,
+	"crosscheck": benchCrossCheck,
 }
 
 func init() {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -8,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/region"
+	"sanbao/internal/registry"
 	"sanbao/internal/screening"
 	"sanbao/internal/sheet"
 )
@@ -315,64 +319,108 @@ func openRoster(f io.ReaderAt, size int64, kinds []*crosscheck.KindInfo) (*sheet
 }
 
 // crossRegistry loads the county's registry as the cross-check reads it.
+//
+// A county holds a million members, and a database driver's cost is per
+// row and per column (for SQLite, calls through cgo), so the rows are not
+// read one by one: the database concatenates each chunk of members into one
+// text value (group_concat / string_agg), chunks of the member table are
+// read in parallel, and the text is parsed here. Reading a county this way
+// costs about what reading its ID numbers alone as rows does.
 func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Registry, error) {
-	var nh, nm int
-	reg := crosscheck.NewRegistry(county, nh, nm)
-	rows, err := db.query(ctx, `SELECT id, region_code, category, dibao, tekun FROM households WHERE county = ?`, county)
-	if err != nil {
+	var lo, hi sql.NullInt64
+	if err := db.queryRow(ctx, `SELECT min(id), max(id) FROM members`).Scan(&lo, &hi); err != nil {
 		return nil, translate(err)
 	}
-	villages := map[string]string{}
-	for rows.Next() {
-		var h crosscheck.Household
-		var village, category sql.RawBytes
-		if err := rows.Scan(&h.ID, &village, &category, &h.Dibao, &h.Tekun); err != nil {
-			rows.Close()
-			return nil, translate(err)
+	const chunks = 4
+	type part struct {
+		text []byte
+		err  error
+	}
+	results := make([]chan part, chunks+1)
+	for i := range results {
+		results[i] = make(chan part, 1)
+	}
+	sem := make(chan struct{}, 2) // two readers at a time
+	fetch := func(i int, q string, args ...any) {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		var b []byte
+		err := db.queryRow(ctx, q, args...).Scan(&b)
+		results[i] <- part{b, translate(err)}
+	}
+	go fetch(chunks, `SELECT `+db.agg(`h.id || ',' || h.region_code || ',' || h.category || ',' ||
+		(CASE WHEN h.dibao THEN 1 ELSE 0 END) || (CASE WHEN h.tekun THEN 1 ELSE 0 END)`)+` FROM households h WHERE h.county = ?`, county)
+	step := (hi.Int64-lo.Int64)/chunks + 1
+	for i := 0; i < chunks; i++ {
+		from := lo.Int64 + int64(i)*step
+		go fetch(i, `SELECT `+db.agg(`m.id_number || m.id || ',' || m.household_id || ',' || (`+memberFlagsSQL+`)`)+
+			` FROM members m WHERE m.id >= ? AND m.id < ? AND m.county = ?`, from, from+step, county)
+	}
+	hp := <-results[chunks]
+	if hp.err != nil {
+		return nil, hp.err
+	}
+	parts := make([][]byte, chunks)
+	n := 0
+	for i := 0; i < chunks; i++ {
+		p := <-results[i]
+		if p.err != nil {
+			return nil, p.err
 		}
-		v, ok := villages[string(village)] // one string per village, shared
+		parts[i] = p.text
+		n += len(p.text) / 30
+	}
+	reg := crosscheck.NewRegistry(county, len(hp.text)/40, n)
+	villages := map[string]string{}
+	errRecord := apperr.Wrap(errors.New("bad registry record"), "registry")
+	err := eachAgg(hp.text, func(rec []byte) error {
+		// id,village,category,DT (dibao, tekun)
+		f := strings.SplitN(string(rec), ",", 4)
+		if len(f) != 4 || len(f[3]) != 2 {
+			return errRecord
+		}
+		id, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return errRecord
+		}
+		v, ok := villages[f[1]]
 		if !ok {
-			v = string(village)
+			v = f[1]
 			villages[v] = v
 		}
-		h.Village, h.Category = v, screening.ParseCategory(string(category))
-		reg.AddHousehold(h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	rows, err = db.query(ctx, `SELECT id, household_id, id_number, schooling, disability_type <> 'none', disability_grade IN ('1', '2'),
-		relation = 'head' FROM members WHERE county = ?`, county)
+		reg.AddHousehold(crosscheck.Household{ID: id, Village: v, Category: screening.ParseCategory(f[2]), Dibao: f[3][0] == '1', Tekun: f[3][1] == '1'})
+		return nil
+	})
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
-	schooling := map[string]screening.Schooling{}
-	for rows.Next() {
-		var m crosscheck.Member
-		var hid int64
-		var number, school sql.RawBytes
-		var head bool
-		if err := rows.Scan(&m.ID, &hid, &number, &school, &m.Disabled, &m.Severe, &head); err != nil {
-			rows.Close()
-			return nil, translate(err)
+	for _, text := range parts {
+		err := eachAgg(text, func(rec []byte) error {
+			// id_number (18 characters) id,household,flags
+			if len(rec) < 23 {
+				return errRecord
+			}
+			m := crosscheck.Member{Key: crosscheck.KeyOfBytes(rec[:18])}
+			var hid, flags int64
+			var ok1, ok2, ok3 bool
+			rest := rec[18:]
+			m.ID, rest, ok1 = cutInt(rest)
+			hid, rest, ok2 = cutInt(rest)
+			flags, _, ok3 = cutInt(rest)
+			if !ok1 || !ok2 || !ok3 {
+				return errRecord
+			}
+			m.Schooling = screening.Schooling(flags >> 3)
+			m.Disabled, m.Severe = flags&4 != 0, flags&2 != 0
+			reg.AddMember(hid, m, flags&1 != 0)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		m.Key = crosscheck.KeyOfBytes(number)
-		s, ok := schooling[string(school)]
-		if !ok {
-			s = screening.ParseSchooling(string(school))
-			schooling[string(school)] = s
-		}
-		m.Schooling = s
-		m.Severe = m.Severe && m.Disabled
-		reg.AddMember(hid, m, head)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
-	lo, hi := region.Range(county + "000000")
-	vrows, err := db.query(ctx, `SELECT code, name FROM regions WHERE code >= ? AND code < ? AND level = 5`, lo, hi)
+	lo2, hi2 := region.Range(county + "000000")
+	vrows, err := db.query(ctx, `SELECT code, name FROM regions WHERE code >= ? AND code < ? AND level = 5`, lo2, hi2)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -393,16 +441,83 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 	return reg, nil
 }
 
-func insertRejects(tx *Tx, upload int64, county string, rejects []crosscheck.Reject) error {
-	cells := make([]string, len(rejects))
-	for i, r := range rejects {
-		b, _ := json.Marshal(r.Cells)
-		cells[i] = string(b)
+// memberFlagsSQL packs what the rules read of a member into one integer:
+// schooling (screening.Schooling) × 8 + disabled × 4 + severe × 2 + head.
+var memberFlagsSQL = func() string {
+	var b strings.Builder
+	b.WriteString("(CASE m.schooling")
+	for _, v := range registry.Schooling.Values {
+		b.WriteString(" WHEN '" + v.Code + "' THEN " + strconv.Itoa(int(screening.ParseSchooling(v.Code))))
 	}
-	return batchInsert(tx, "roster_rejects", []string{"upload_id", "county", "row_num", "reason", "message", "cells"}, len(rejects),
+	b.WriteString(" ELSE 0 END) * 8 + (CASE WHEN m.disability_type <> 'none' THEN 4 ELSE 0 END)" +
+		" + (CASE WHEN m.disability_type <> 'none' AND m.disability_grade IN ('1', '2') THEN 2 ELSE 0 END)" +
+		" + (CASE WHEN m.relation = 'head' THEN 1 ELSE 0 END)")
+	return b.String()
+}()
+
+// agg concatenates a text expression over the rows, separated by ';'.
+func (db *DB) agg(expr string) string {
+	if db.dialect == Postgres {
+		return "string_agg(" + expr + ", ';')"
+	}
+	return "group_concat(" + expr + ", ';')"
+}
+
+// eachAgg calls fn for each ';'-separated record of an aggregate.
+func eachAgg(b []byte, fn func(rec []byte) error) error {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, ';')
+		if i < 0 {
+			i = len(b)
+		}
+		if err := fn(b[:i]); err != nil {
+			return err
+		}
+		b = b[min(i+1, len(b)):]
+	}
+	return nil
+}
+
+// cutInt reads a decimal integer up to a ',' (or the end).
+func cutInt(b []byte) (int64, []byte, bool) {
+	var v int64
+	i := 0
+	for ; i < len(b) && b[i] != ','; i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return 0, nil, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if i == 0 {
+		return 0, nil, false
+	}
+	if i < len(b) {
+		i++
+	}
+	return v, b[i:], true
+}
+
+// rejectChunk is how many rejected rows one row of roster_rejects holds.
+const rejectChunk = 1000
+
+func insertRejects(tx *Tx, upload int64, county string, rejects []crosscheck.Reject) error {
+	// Invalid rows are known at once, unknown ones when the registry is in:
+	// the report lists them in the file's order.
+	sort.SliceStable(rejects, func(i, j int) bool { return rejects[i].Row < rejects[j].Row })
+	n := (len(rejects) + rejectChunk - 1) / rejectChunk
+	data := make([]string, n)
+	for i := range data {
+		b, err := json.Marshal(rejects[i*rejectChunk : min((i+1)*rejectChunk, len(rejects))])
+		if err != nil {
+			return err
+		}
+		data[i] = string(b)
+	}
+	return batchInsert(tx, "roster_rejects", []string{"upload_id", "county", "chunk", "first_row", "rows", "data"}, n,
 		func(i int, row []any) {
-			r := &rejects[i]
-			row[0], row[1], row[2], row[3], row[4], row[5] = upload, county, r.Row, r.Reason, r.Message, cells[i]
+			part := rejects[i*rejectChunk : min((i+1)*rejectChunk, len(rejects))]
+			row[0], row[1], row[2], row[3], row[4], row[5] = upload, county, i, part[0].Row, len(part), data[i]
 		})
 }
 

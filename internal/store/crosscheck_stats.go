@@ -113,22 +113,24 @@ func (db *DB) RosterRejects(ctx context.Context, sc Scope, uploadID int64, fn fu
 	}
 	var header []string
 	json.Unmarshal([]byte(headerJSON), &header)
-	rows, err := db.query(ctx, `SELECT row_num, reason, message, cells FROM roster_rejects WHERE upload_id = ? ORDER BY row_num`, uploadID)
+	rows, err := db.query(ctx, `SELECT data FROM roster_rejects WHERE upload_id = ? ORDER BY chunk`, uploadID)
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r crosscheck.Reject
-		var cells string
-		if err := rows.Scan(&r.Row, &r.Reason, &r.Message, &cells); err != nil {
+		var data string
+		if err := rows.Scan(&data); err != nil {
 			return nil, translate(err)
 		}
-		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
-			return nil, apperr.Wrap(err, "reject cells")
+		var part []crosscheck.Reject
+		if err := json.Unmarshal([]byte(data), &part); err != nil {
+			return nil, apperr.Wrap(err, "rejects")
 		}
-		if err := fn(r); err != nil {
-			return nil, err
+		for _, r := range part {
+			if err := fn(r); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return header, translate(rows.Err())

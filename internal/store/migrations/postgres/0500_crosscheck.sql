@@ -33,15 +33,17 @@ CREATE TABLE roster_uploads (
 CREATE INDEX roster_uploads_county ON roster_uploads (county, department, id);
 
 -- Rows of an upload that were not matched: invalid, or about nobody of the
--- county's registry. Reported to the uploader, never dropped.
+-- county's registry. Reported to the uploader, never dropped; kept in
+-- chunks of up to 1,000 rows in row order (a county roster can have tens of
+-- thousands of rows of people the rural registry does not hold).
 CREATE TABLE roster_rejects (
     upload_id BIGINT NOT NULL REFERENCES roster_uploads (id),
     county    TEXT COLLATE "C" NOT NULL CHECK (length(county) = 6),
-    row_num   BIGINT NOT NULL,
-    reason    TEXT NOT NULL CHECK (reason IN ('invalid', 'unknown')),
-    message   TEXT NOT NULL,
-    cells     TEXT NOT NULL,  -- JSON array of the row's cells as read
-    PRIMARY KEY (upload_id, row_num)
+    chunk     BIGINT NOT NULL,
+    first_row BIGINT NOT NULL,
+    rows      BIGINT NOT NULL,
+    data      TEXT NOT NULL,  -- JSON array of crosscheck.Reject
+    PRIMARY KEY (upload_id, chunk)
 );
 
 -- The latest roster of each kind, as facts: one encoded block of
