@@ -66,12 +66,12 @@ func parseWithFile(fs *flag.FlagSet, args []string) (string, error) {
 func departmentFlag(s string) (auth.Department, error) {
 	d, ok := auth.ParseDepartment(s)
 	if !ok {
-		return "", apperr.Field("department", "部门", "“%s”不是有效部门，应为：%s", s, strings.Join(deptCodes(), "、"))
+		return "", apperr.Field("department", "部门", "“%s”不是有效部门，应为：%s", s, strings.Join(rosterDepartments(), "、"))
 	}
 	return d, nil
 }
 
-func deptCodes() []string {
+func rosterDepartments() []string {
 	var out []string
 	for _, d := range auth.Departments() {
 		if len(crosscheck.KindsOf(d)) > 0 {
@@ -84,7 +84,7 @@ func deptCodes() []string {
 func rosterImport(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "roster import", "--department D --county C [--kind K] [--db DSN] FILE")
 	dsn := dbFlag(fs, e)
-	dept := fs.String("department", "", "uploading department: "+strings.Join(deptCodes(), ", "))
+	dept := fs.String("department", "", "uploading department: "+strings.Join(rosterDepartments(), ", "))
 	county := fs.String("county", "", "county code (6 digits, e.g. 141121)")
 	kind := fs.String("kind", "", "roster type when the department has several (default: detected from the header)")
 	by := fs.String("by", "", "name recorded as the uploader (default: the system user)")
@@ -141,7 +141,7 @@ func printUpload(w io.Writer, up *crosscheck.Upload) {
 
 func rosterTemplate(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "roster template", "--department D [--kind K] -o FILE")
-	dept := fs.String("department", "", "department: "+strings.Join(deptCodes(), ", "))
+	dept := fs.String("department", "", "department: "+strings.Join(rosterDepartments(), ", "))
 	kind := fs.String("kind", "", "roster type when the department has several (default: the first)")
 	out := fs.String("o", "", "output .xlsx file")
 	if err := parse(fs, args); err != nil {
