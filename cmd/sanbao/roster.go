@@ -14,7 +14,6 @@ import (
 	"sanbao/internal/apperr"
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
-	"sanbao/internal/sheet"
 	"sanbao/internal/store"
 )
 
@@ -162,16 +161,7 @@ func rosterTemplate(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return apperr.Field("o", "输出文件", "请用 -o 指定输出的 .xlsx 文件")
 	}
-	return writeFile(*out, func(w io.Writer) error { return WriteRosterTemplate(w, ki) })
-}
-
-// WriteRosterTemplate writes the workbook a department fills in.
-func WriteRosterTemplate(w io.Writer, ki *crosscheck.KindInfo) error {
-	cols := make([]sheet.Column, len(ki.Columns))
-	for i, c := range ki.Columns {
-		cols[i] = sheet.Column{Key: c.Key, Label: c.Label, Aliases: c.Aliases, Required: c.Required}
-	}
-	return sheet.WriteTemplate(w, ki.Department.Label()+"部门"+ki.Label, cols, ki.Example, ki.Notes)
+	return writeFile(*out, func(w io.Writer) error { return store.WriteRosterTemplate(w, ki) })
 }
 
 func writeFile(path string, fn func(w io.Writer) error) error {

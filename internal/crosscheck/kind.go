@@ -36,10 +36,10 @@ const (
 // the other names officials use for it. The store hands these to the sheet
 // reader, which matches headers by name.
 type Column struct {
-	Key      string
-	Label    string
-	Aliases  []string
-	Required bool
+	Key      string   `json:"key"`
+	Label    string   `json:"label"`
+	Aliases  []string `json:"aliases,omitempty"`
+	Required bool     `json:"required"`
 }
 
 // KindInfo describes a roster type: who uploads it, what it is about, its

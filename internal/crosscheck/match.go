@@ -54,6 +54,9 @@ func (m *Match) CountInvalid() { m.Rows++; m.Invalid++ }
 // the Chinese reason it did not (the row is then reported as unknown).
 func (m *Match) Add(rec *Record) string {
 	m.Rows++
+	if m.Kind.Kind == KindInsurance && rec.State.Year > m.Year {
+		m.Year = rec.State.Year // the roster's year, whoever the row is about
+	}
 	var st *State
 	var text int32 = -1
 	switch {
@@ -92,9 +95,6 @@ func (m *Match) Add(rec *Record) string {
 		m.Subjects++
 	}
 	Fold(m.Kind.Kind, st, &rec.State)
-	if m.Kind.Kind == KindInsurance && rec.State.Year > m.Year {
-		m.Year = rec.State.Year
-	}
 	if m.keepTexts && text >= 0 && rec.Text != "" {
 		if _, dup := m.Texts[text]; !dup {
 			m.Texts[text] = rec.Text

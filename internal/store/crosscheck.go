@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/region"
@@ -243,9 +245,13 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 		}
 		up.AlertsNew, up.AlertsSeen, up.AlertsKept, up.AlertsResolved = len(plan.New), len(plan.Seen), plan.Kept, len(plan.Resolve)
 		up.DurationMS = time.Since(start).Milliseconds()
-		_, err = tx.exec(`UPDATE roster_uploads SET alerts_new = ?, alerts_seen = ?, alerts_kept = ?, alerts_resolved = ?, duration_ms = ?
-			WHERE id = ?`, up.AlertsNew, up.AlertsSeen, up.AlertsKept, up.AlertsResolved, up.DurationMS, up.ID)
-		return err
+		if _, err := tx.exec(`UPDATE roster_uploads SET alerts_new = ?, alerts_seen = ?, alerts_kept = ?, alerts_resolved = ?, duration_ms = ?
+			WHERE id = ?`, up.AlertsNew, up.AlertsSeen, up.AlertsKept, up.AlertsResolved, up.DurationMS, up.ID); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActUploadRoster, Object: "roster_upload", ObjectID: itoa(up.ID), Region: county + "000000",
+			Detail: fmt.Sprintf("%s上传%s（%s，SHA-256 %s）：%d行，匹配%d，未匹配%d，有错误%d；新推送预警%d，已解决%d",
+				up.Department.Label(), up.KindLabel, up.FileName, up.SHA256[:12], up.Rows, up.Matched, up.Unknown, up.Invalid, up.AlertsNew, up.AlertsResolved)})
 	})
 	if err != nil {
 		return nil, err

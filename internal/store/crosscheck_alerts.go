@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/deadline"
@@ -383,6 +384,20 @@ func (db *DB) VerifyAlert(ctx context.Context, sc Scope, id int64, in crosscheck
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "该预警已被他人更新，请刷新后重试")
 		}
+		type verification struct {
+			State               crosscheck.AlertState `json:"state"`
+			Findings            string                `json:"findings,omitempty"`
+			Reason              string                `json:"reason,omitempty"`
+			Proof               string                `json:"proof,omitempty"`
+			MonitoringCandidate bool                  `json:"monitoring_candidate,omitempty"`
+			Attachments         int                   `json:"attachments,omitempty"`
+		}
+		if err := tx.audit(Change{Action: audit.ActVerifyAlert, Object: "alert", ObjectID: itoa(a.ID), Region: a.Village,
+			Detail: v.Title + "：" + a.State.Label(),
+			Old:    verification{State: crosscheck.Pushed},
+			New:    verification{a.State, a.Findings, a.Reason, a.Proof, a.MonitoringCandidate, len(files)}}); err != nil {
+			return err
+		}
 		for _, f := range files {
 			sum := sha256.Sum256(f.Data)
 			name := cleanFileName(f.Name)
@@ -409,20 +424,25 @@ func (db *DB) LinkAlertProblem(ctx context.Context, sc Scope, id, problemID int6
 		return err
 	}
 	return db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE alerts SET problem_id = ?, updated_at = ? WHERE id = ? AND state IN ('confirmed', 'resolved')
-			AND region_code >= ? AND region_code < ?`, problemID, ts(db.now()), id, lo, hi)
+		var village string
+		err := tx.queryRow(`SELECT region_code FROM alerts WHERE id = ? AND state IN ('confirmed', 'resolved') AND verified_at <> ''
+			AND region_code >= ? AND region_code < ?`, id, lo, hi).Scan(&village)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "没有可录入台账的已核实预警")
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(apperr.NotFound, "没有可录入台账的已核实预警")
+		if _, err := tx.exec(`UPDATE alerts SET problem_id = ?, updated_at = ? WHERE id = ?`, problemID, ts(db.now()), id); err != nil {
+			return err
 		}
-		return nil
+		return tx.audit(Change{Action: audit.ActUpdate, Object: "alert", ObjectID: itoa(id), Region: village,
+			Detail: "核实属实的预警已录入问题台账（问题" + itoa(problemID) + "）"})
 	})
 }
 
 // AlertAttachment returns a file of proof of an alert in the scope.
-func (db *DB) AlertAttachment(ctx context.Context, sc Scope, alertID, id int64) (*crosscheck.Attachment, []byte, error) {
+func (db *DB) AlertAttachment(ctx context.Context, sc Scope, id int64) (*crosscheck.Attachment, []byte, error) {
 	lo, hi, err := sc.bounds()
 	if err != nil {
 		return nil, nil, err
@@ -430,8 +450,8 @@ func (db *DB) AlertAttachment(ctx context.Context, sc Scope, alertID, id int64) 
 	var at crosscheck.Attachment
 	var data []byte
 	err = db.queryRow(ctx, `SELECT f.id, f.name, f.content_type, f.size, f.sha256, f.data FROM alert_attachments f
-		JOIN alerts a ON a.id = f.alert_id WHERE f.id = ? AND f.alert_id = ? AND a.region_code >= ? AND a.region_code < ?`,
-		id, alertID, lo, hi).Scan(&at.ID, &at.Name, &at.ContentType, &at.Size, &at.SHA256, &data)
+		JOIN alerts a ON a.id = f.alert_id WHERE f.id = ? AND a.region_code >= ? AND a.region_code < ?`,
+		id, lo, hi).Scan(&at.ID, &at.Name, &at.ContentType, &at.Size, &at.SHA256, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, apperr.New(apperr.NotFound, "附件不存在")
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/sheet"
@@ -140,12 +141,22 @@ func (db *DB) RosterRejects(ctx context.Context, sc Scope, uploadID int64, fn fu
 // as an error workbook (sheet.ErrorReport): the row number in the file,
 // the reason, and the row's own cells.
 func (db *DB) WriteRejectsWorkbook(ctx context.Context, sc Scope, uploadID int64, w io.Writer) error {
+	up, err := db.RosterUpload(ctx, sc, uploadID)
+	if err != nil {
+		return err
+	}
 	var rejects []crosscheck.Reject
 	header, err := db.RosterRejects(ctx, sc, uploadID, func(r crosscheck.Reject) error {
 		rejects = append(rejects, r)
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	// The rows carry ID numbers of people the registry does not hold: the
+	// download is recorded.
+	if err := db.Record(ctx, Change{Action: audit.ActExport, Object: "roster_upload", ObjectID: itoa(uploadID), Region: up.County + "000000",
+		Detail: "下载名单未匹配和有错误的行（" + itoa(int64(len(rejects))) + "行）"}); err != nil {
 		return err
 	}
 	rep, err := sheet.NewErrorReport(w, header)
@@ -256,4 +267,11 @@ func (db *DB) CrossCheckStats(ctx context.Context, sc Scope, county string, dept
 		}
 	}
 	return out, nil
+}
+
+// WriteRosterTemplate writes the workbook a department downloads to fill
+// in its roster: the columns (required ones marked), an example row and
+// the notes, with every column's other accepted names.
+func WriteRosterTemplate(w io.Writer, k *crosscheck.KindInfo) error {
+	return sheet.WriteTemplate(w, k.Department.Label()+"部门"+k.Label, sheetColumns(k), k.Example, k.Notes)
 }

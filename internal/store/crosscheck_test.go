@@ -305,11 +305,11 @@ func TestVerifyAlertEachWayAndScope(t *testing.T) {
 		if d.State != crosscheck.Dismissed || d.Reason != "studying_elsewhere" || d.ReasonLabel != "在县外就读" || len(d.Attachments) != 1 || d.InTime() {
 			t.Fatalf("dismissed %+v", d)
 		}
-		at, data, err := db.AlertAttachment(ctx, w.vill1, d.ID, d.Attachments[0].ID)
+		at, data, err := db.AlertAttachment(ctx, w.vill1, d.Attachments[0].ID)
 		if err != nil || !bytes.Equal(data, photo.Data) || at.Name != "在读证明.jpg" {
 			t.Fatalf("attachment %+v %v", at, err)
 		}
-		if _, _, err := db.AlertAttachment(ctx, w.vill2, d.ID, d.Attachments[0].ID); !apperr.Is(err, apperr.NotFound) {
+		if _, _, err := db.AlertAttachment(ctx, w.vill2, d.Attachments[0].ID); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("village 2 reads the attachment: %v", err)
 		}
 		// The department sees the feedback of its alerts.

@@ -31,6 +31,17 @@ var apiRoutes = []apiRoute{
 	{"PUT", "/api/v1/members/{id}", (*Server).apiUpdateMember},
 	{"POST", "/api/v1/households/{id}/reveal", (*Server).apiRevealHousehold},
 	{"POST", "/api/v1/members/{id}/reveal", (*Server).apiRevealMember},
+	{"GET", "/api/v1/roster-kinds", (*Server).apiRosterKinds},
+	{"GET", "/api/v1/roster-template", (*Server).apiRosterTemplate},
+	{"GET", "/api/v1/roster-uploads", (*Server).apiRosterUploads},
+	{"POST", "/api/v1/roster-uploads", (*Server).apiRosterImport},
+	{"GET", "/api/v1/roster-uploads/{id}", (*Server).apiRosterUpload},
+	{"GET", "/api/v1/roster-uploads/{id}/errors", (*Server).apiRosterErrors},
+	{"GET", "/api/v1/alerts", (*Server).apiAlerts},
+	{"GET", "/api/v1/alerts/{id}", (*Server).apiAlert},
+	{"POST", "/api/v1/alerts/{id}/verify", (*Server).apiVerifyAlert},
+	{"GET", "/api/v1/alert-attachments/{id}", (*Server).apiAlertAttachment},
+	{"GET", "/api/v1/crosscheck/stats", (*Server).apiCrossCheckStats},
 }
 
 func (s *Server) routes() {

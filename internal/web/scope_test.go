@@ -43,6 +43,8 @@ type scopeRecord struct {
 	TokenID   int64
 	Name      string // marker: the head's name
 	Number    string // marker: the household number
+	// Cross-check records of the village's county (crosscheck_test.go).
+	UploadID, AlertID, AttachmentID int64
 }
 
 var scopeVillages = []struct{ code, village, name string }{
@@ -78,6 +80,12 @@ var paramFixtures = []struct {
 	{"/regions/", "code", func(r *scopeRecord) string { return r.Village }},
 	{"/accounts/", "id", func(r *scopeRecord) string { return itoa(r.Account.ID) }},
 	{"/tokens/", "id", func(r *scopeRecord) string { return itoa(r.TokenID) }},
+	{"/api/v1/roster-uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
+	{"/roster/uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
+	{"/api/v1/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
+	{"/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
+	{"/api/v1/alert-attachments/", "id", func(r *scopeRecord) string { return itoa(r.AttachmentID) }},
+	{"/alert-files/", "id", func(r *scopeRecord) string { return itoa(r.AttachmentID) }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -200,6 +208,7 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 		rec.TokenID = tok.ID
 		recs = append(recs, rec)
 	}
+	crossCheckScopeWorld(t, db, recs)
 	return recs
 }
 
