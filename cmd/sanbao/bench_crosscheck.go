@@ -322,7 +322,7 @@ func benchOurs(ctx context.Context, dsn string, r *benchRoster) (time.Duration, 
 	if err := clearCrossCheck(ctx, dsn); err != nil {
 		return 0, nil, err
 	}
-	db, err := store.Open(ctx, dsn)
+	db, err := openDB(ctx, dsn, io.Discard)
 	if err != nil {
 		return 0, nil, err
 	}

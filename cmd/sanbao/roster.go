@@ -27,14 +27,9 @@ func init() {
 }
 
 func runRoster(ctx context.Context, e *env, args []string) error {
-	subs := map[string]func(context.Context, *env, []string) error{
+	return subcommands(ctx, e, "roster", args, map[string]func(context.Context, *env, []string) error{
 		"import": rosterImport, "template": rosterTemplate, "errors": rosterErrors,
-	}
-	if len(args) == 0 || subs[args[0]] == nil {
-		fmt.Fprintln(e.stderr, "usage: sanbao roster import|template|errors [flags]")
-		return errUsage
-	}
-	return subs[args[0]](ctx, e, args[1:])
+	}, []string{"import", "template", "errors"})
 }
 
 // parseWithFile parses flags followed by exactly one file argument (flags
@@ -83,6 +78,7 @@ func rosterDepartments() []string {
 func rosterImport(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "roster import", "--department D --county C [--kind K] [--db DSN] FILE")
 	dsn := dbFlag(fs, e)
+	keyFile := keyFlag(fs)
 	dept := fs.String("department", "", "uploading department: "+strings.Join(rosterDepartments(), ", "))
 	county := fs.String("county", "", "county code (6 digits, e.g. 141121)")
 	kind := fs.String("kind", "", "roster type when the department has several (default: detected from the header)")
@@ -105,11 +101,12 @@ func rosterImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, e.stdout)
+	db, _, err := openDBKey(ctx, *dsn, *keyFile, e.stdout)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	ctx = cliActor(ctx)
 	name := *by
 	if name == "" {
 		name = "命令行（" + os.Getenv("USER") + "）"
@@ -185,6 +182,7 @@ func writeFile(path string, fn func(w io.Writer) error) error {
 func rosterErrors(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "roster errors", "--upload ID -o FILE [--db DSN]")
 	dsn := dbFlag(fs, e)
+	keyFile := keyFlag(fs)
 	id := fs.Int64("upload", 0, "upload number")
 	out := fs.String("o", "", "output .xlsx file")
 	if err := parse(fs, args); err != nil {
@@ -193,19 +191,20 @@ func rosterErrors(ctx context.Context, e *env, args []string) error {
 	if *out == "" || *id <= 0 {
 		return apperr.New(apperr.Invalid, "请用 --upload 指定上传编号、-o 指定输出文件")
 	}
-	db, err := openDB(ctx, *dsn, e.stdout)
+	db, _, err := openDBKey(ctx, *dsn, *keyFile, e.stdout)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	ctx = cliActor(ctx)
 	return writeFile(*out, func(w io.Writer) error { return db.WriteRejectsWorkbook(ctx, store.Everywhere, *id, w) })
 }
 
 func runAlerts(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		fmt.Fprintln(e.stderr, "usage: sanbao alerts list [flags]")
-		return errUsage
-	}
+	return subcommands(ctx, e, "alerts", args, map[string]func(context.Context, *env, []string) error{"list": alertsList}, []string{"list"})
+}
+
+func alertsList(ctx context.Context, e *env, args []string) error {
 	fs := flagSet(e, "alerts list", "[--region CODE] [--state S] [--department D] [--upload N] [--due overdue|due_soon] [--limit N] [--db DSN]")
 	dsn := dbFlag(fs, e)
 	var f store.AlertFilter
@@ -215,7 +214,7 @@ func runAlerts(ctx context.Context, e *env, args []string) error {
 	fs.Int64Var(&f.UploadID, "upload", 0, "only the alerts pushed by this upload")
 	fs.StringVar(&f.Due, "due", "", "overdue or due_soon")
 	fs.IntVar(&f.Limit, "limit", 50, "at most this many (≤ 500)")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *dept != "" {

@@ -60,7 +60,7 @@ func testRegistry() *Registry {
 	r.AddHousehold(Household{ID: 4, Village: v2, Category: screening.CatOrdinary})
 	r.Villages[v1], r.Villages[v2] = "东堡村", "西堡村"
 	for _, p := range everyone {
-		r.AddMember(p.household, Member{ID: p.id, Key: KeyOf(p.number), Schooling: p.schooling, Disabled: p.severe, Severe: p.severe}, p.head)
+		r.AddMember(p.household, Member{ID: p.id, Key: KeyOf(p.number), Schooling: p.schooling, Disabled: p.severe, Severe: p.severe})
 	}
 	r.Finish()
 	return r

@@ -12,7 +12,6 @@ type Household struct {
 	Category screening.Category
 	Dibao    bool
 	Tekun    bool
-	Head     int32 // index of the head in Registry.Members, -1 when none
 }
 
 // Key reports a lifted (脱贫) or monitored (监测) household.
@@ -58,29 +57,33 @@ func NewRegistry(county string, nh, nm int) *Registry {
 		byHousehold: make(map[int64]int32, nh), Villages: map[string]string{}}
 }
 
-// AddHousehold adds a household (Head is filled by AddMember).
-func (r *Registry) AddHousehold(h Household) {
-	h.Head = -1
-	r.byHousehold[h.ID] = int32(len(r.Households))
+// AddHousehold adds a household and returns its index.
+func (r *Registry) AddHousehold(h Household) int32 {
+	i := int32(len(r.Households))
+	r.byHousehold[h.ID] = i
 	r.Households = append(r.Households, h)
 	if _, ok := r.Villages[h.Village]; !ok {
 		r.Villages[h.Village] = ""
 	}
+	return i
 }
 
 // AddMember adds a member of an added household; it reports false when the
 // household is unknown.
-func (r *Registry) AddMember(householdID int64, m Member, head bool) bool {
+func (r *Registry) AddMember(householdID int64, m Member) bool {
 	hi, ok := r.byHousehold[householdID]
 	if !ok {
 		return false
 	}
-	m.Household = hi
-	if head && r.Households[hi].Head < 0 {
-		r.Households[hi].Head = int32(len(r.Members))
-	}
-	r.Members = append(r.Members, m)
+	r.AddMemberAt(hi, m)
 	return true
+}
+
+// AddMemberAt adds a member of the household of index hi (as AddHousehold
+// returned it).
+func (r *Registry) AddMemberAt(hi int32, m Member) {
+	m.Household = hi
+	r.Members = append(r.Members, m)
 }
 
 // Finish builds the ID index and the members of each household.

@@ -199,11 +199,7 @@ func memberCandidate(reg *Registry, mi int32) Candidate {
 
 func householdCandidate(reg *Registry, hi int32) Candidate {
 	h := &reg.Households[hi]
-	c := Candidate{Subject: SubjectKey(SubjectHousehold, h.ID, ""), Village: h.Village, HouseholdID: h.ID}
-	if h.Head >= 0 {
-		c.MemberID = reg.Members[h.Head].ID
-	}
-	return c
+	return Candidate{Subject: SubjectKey(SubjectHousehold, h.ID, ""), Village: h.Village, HouseholdID: h.ID}
 }
 
 func categoryLabel(h *Household) string {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -328,10 +327,10 @@ func openRoster(f io.ReaderAt, size int64, kinds []*crosscheck.KindInfo) (*sheet
 //
 // A county holds a million members, and a database driver's cost is per
 // row and per column (for SQLite, calls through cgo), so the rows are not
-// read one by one: the database concatenates each chunk of members into one
-// text value (group_concat / string_agg), chunks of the member table are
-// read in parallel, and the text is parsed here. Reading a county this way
-// costs about what reading its ID numbers alone as rows does.
+// read one by one: the database concatenates each column of a chunk of
+// members into one text value (group_concat / string_agg: one aggregate per
+// column costs less than one concatenated expression per row), chunks of
+// the member table are read in parallel, and the text is parsed here.
 func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Registry, error) {
 	var lo, hi sql.NullInt64
 	if err := db.queryRow(ctx, `SELECT min(id), max(id) FROM members`).Scan(&lo, &hi); err != nil {
@@ -339,7 +338,7 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 	}
 	const chunks = 4
 	type part struct {
-		text []byte
+		cols [5][]byte
 		err  error
 	}
 	results := make([]chan part, chunks+1)
@@ -350,79 +349,82 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 	fetch := func(i int, q string, args ...any) {
 		sem <- struct{}{}
 		defer func() { <-sem }()
-		var b []byte
-		err := db.queryRow(ctx, q, args...).Scan(&b)
-		results[i] <- part{b, translate(err)}
+		var p part
+		p.err = translate(db.queryRow(ctx, q, args...).Scan(&p.cols[0], &p.cols[1], &p.cols[2], &p.cols[3], &p.cols[4]))
+		results[i] <- p
 	}
-	go fetch(chunks, `SELECT `+db.agg(`h.id || ',' || h.region_code || ',' || h.category || ',' ||
-		(CASE WHEN h.dibao THEN 1 ELSE 0 END) || (CASE WHEN h.tekun THEN 1 ELSE 0 END)`)+` FROM households h WHERE h.county = ?`, county)
+	go fetch(chunks, `SELECT `+db.agg("h.id", ",")+`, `+db.agg("h.region_code", "")+`, `+db.agg("h.category", ",")+`, `+
+		db.agg("CASE WHEN h.dibao THEN '1' ELSE '0' END", "")+`, `+db.agg("CASE WHEN h.tekun THEN '1' ELSE '0' END", "")+
+		` FROM households h WHERE h.county = ?`, county)
 	step := (hi.Int64-lo.Int64)/chunks + 1
 	for i := 0; i < chunks; i++ {
 		from := lo.Int64 + int64(i)*step
-		go fetch(i, `SELECT `+db.agg(`m.id_number || m.id || ',' || m.household_id || ',' || (`+memberFlagsSQL+`)`)+
+		go fetch(i, `SELECT `+db.agg("m.id_number", "")+`, `+db.agg("m.id", ",")+`, `+db.agg("m.household_id", ",")+`, `+
+			db.agg("m.schooling", ",")+`, `+db.agg("m.disability_grade", "")+
 			` FROM members m WHERE m.id >= ? AND m.id < ? AND m.county = ?`, from, from+step, county)
 	}
 	hp := <-results[chunks]
 	if hp.err != nil {
 		return nil, hp.err
 	}
-	parts := make([][]byte, chunks)
+	parts := make([]part, chunks)
 	n := 0
 	for i := 0; i < chunks; i++ {
-		p := <-results[i]
-		if p.err != nil {
-			return nil, p.err
+		if parts[i] = <-results[i]; parts[i].err != nil {
+			return nil, parts[i].err
 		}
-		parts[i] = p.text
-		n += len(p.text) / 30
+		n += len(parts[i].cols[0]) / 18
 	}
-	reg := crosscheck.NewRegistry(county, len(hp.text)/40, n)
-	villages := map[string]string{}
-	errRecord := apperr.Wrap(errors.New("bad registry record"), "registry")
-	err := eachAgg(hp.text, func(rec []byte) error {
-		// id,village,category,DT (dibao, tekun)
-		f := strings.SplitN(string(rec), ",", 4)
-		if len(f) != 4 || len(f[3]) != 2 {
-			return errRecord
-		}
-		id, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil {
-			return errRecord
-		}
-		v, ok := villages[f[1]]
-		if !ok {
-			v = f[1]
-			villages[v] = v
-		}
-		reg.AddHousehold(crosscheck.Household{ID: id, Village: v, Category: screening.ParseCategory(f[2]), Dibao: f[3][0] == '1', Tekun: f[3][1] == '1'})
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	errRecord := apperr.Wrap(errors.New("bad registry aggregate"), "registry")
+
+	// Households: ids, 12-digit villages, categories, dibao and tekun flags.
+	nh := len(hp.cols[1]) / 12
+	if len(hp.cols[1]) != nh*12 || len(hp.cols[3]) != nh || len(hp.cols[4]) != nh {
+		return nil, errRecord
 	}
-	for _, text := range parts {
-		err := eachAgg(text, func(rec []byte) error {
-			// id_number (18 characters) id,household,flags
-			if len(rec) < 23 {
-				return errRecord
-			}
-			m := crosscheck.Member{Key: crosscheck.KeyOfBytes(rec[:18])}
-			var hid, flags int64
-			var ok1, ok2, ok3 bool
-			rest := rec[18:]
-			m.ID, rest, ok1 = cutInt(rest)
-			hid, rest, ok2 = cutInt(rest)
-			flags, _, ok3 = cutInt(rest)
+	reg := crosscheck.NewRegistry(county, nh, n)
+	byID := &householdIndex{m: map[int64]int32{}}
+	ids, cats := hp.cols[0], hp.cols[2]
+	var village string
+	for i := 0; i < nh; i++ {
+		var id int64
+		var ok bool
+		if id, ids, ok = cutInt(ids); !ok {
+			return nil, errRecord
+		}
+		if v := hp.cols[1][i*12 : i*12+12]; string(v) != village { // one string per village, shared
+			village = string(v)
+		}
+		var cat []byte
+		cat, cats = cutField(cats)
+		hi := reg.AddHousehold(crosscheck.Household{ID: id, Village: village, Category: screening.ParseCategory(string(cat)),
+			Dibao: hp.cols[3][i] == '1', Tekun: hp.cols[4][i] == '1'})
+		byID.put(id, hi)
+	}
+	// Members: ID numbers (18 characters each), ids, households, schooling,
+	// disability grades (one character each; "0" is none).
+	for _, p := range parts {
+		numbers, ids, hids, school, grades := p.cols[0], p.cols[1], p.cols[2], p.cols[3], p.cols[4]
+		k := len(numbers) / 18
+		if len(numbers) != k*18 || len(grades) != k {
+			return nil, errRecord
+		}
+		for i := 0; i < k; i++ {
+			m := crosscheck.Member{Key: crosscheck.KeyOfBytes(numbers[i*18 : i*18+18])}
+			var hid int64
+			var ok1, ok2 bool
+			m.ID, ids, ok1 = cutInt(ids)
+			hid, hids, ok2 = cutInt(hids)
+			hi, ok3 := byID.get(hid)
 			if !ok1 || !ok2 || !ok3 {
-				return errRecord
+				return nil, errRecord
 			}
-			m.Schooling = screening.Schooling(flags >> 3)
-			m.Disabled, m.Severe = flags&4 != 0, flags&2 != 0
-			reg.AddMember(hid, m, flags&1 != 0)
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			var sch []byte
+			sch, school = cutField(school)
+			m.Schooling = schoolingCodes[string(sch)]
+			g := grades[i]
+			m.Disabled, m.Severe = g > '0' && g <= '4', g == '1' || g == '2'
+			reg.AddMemberAt(hi, m)
 		}
 	}
 	lo2, hi2 := region.Range(county + "000000")
@@ -447,41 +449,60 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 	return reg, nil
 }
 
-// memberFlagsSQL packs what the rules read of a member into one integer:
-// schooling (screening.Schooling) × 8 + disabled × 4 + severe × 2 + head.
-var memberFlagsSQL = func() string {
-	var b strings.Builder
-	b.WriteString("(CASE m.schooling")
-	for _, v := range registry.Schooling.Values {
-		b.WriteString(" WHEN '" + v.Code + "' THEN " + strconv.Itoa(int(screening.ParseSchooling(v.Code))))
-	}
-	b.WriteString(" ELSE 0 END) * 8 + (CASE WHEN m.disability_type <> 'none' THEN 4 ELSE 0 END)" +
-		" + (CASE WHEN m.disability_type <> 'none' AND m.disability_grade IN ('1', '2') THEN 2 ELSE 0 END)" +
-		" + (CASE WHEN m.relation = 'head' THEN 1 ELSE 0 END)")
-	return b.String()
-}()
-
-// agg concatenates a text expression over the rows, separated by ';'.
-func (db *DB) agg(expr string) string {
-	if db.dialect == Postgres {
-		return "string_agg(" + expr + ", ';')"
-	}
-	return "group_concat(" + expr + ", ';')"
+// householdIndex maps household ids to registry indexes: a flat slice while
+// the ids come dense and ascending (a county loaded at once), a map for
+// the others.
+type householdIndex struct {
+	m    map[int64]int32
+	flat []int32 // index+1 by id-base; 0 is absent
+	base int64
 }
 
-// eachAgg calls fn for each ';'-separated record of an aggregate.
-func eachAgg(b []byte, fn func(rec []byte) error) error {
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, ';')
-		if i < 0 {
-			i = len(b)
-		}
-		if err := fn(b[:i]); err != nil {
-			return err
-		}
-		b = b[min(i+1, len(b)):]
+func (x *householdIndex) put(id int64, i int32) {
+	if x.flat == nil && len(x.m) == 0 {
+		x.base, x.flat = id, []int32{}
 	}
-	return nil
+	if d := id - x.base; x.flat != nil && d >= 0 && d < int64(len(x.flat))+1<<12 {
+		for int64(len(x.flat)) <= d {
+			x.flat = append(x.flat, 0)
+		}
+		x.flat[d] = i + 1
+		return
+	}
+	x.m[id] = i
+}
+
+func (x *householdIndex) get(id int64) (int32, bool) {
+	if d := id - x.base; d >= 0 && d < int64(len(x.flat)) && x.flat[d] > 0 {
+		return x.flat[d] - 1, true
+	}
+	i, ok := x.m[id]
+	return i, ok
+}
+
+var schoolingCodes = func() map[string]screening.Schooling {
+	out := map[string]screening.Schooling{}
+	for _, v := range registry.Schooling.Values {
+		out[v.Code] = screening.ParseSchooling(v.Code)
+	}
+	return out
+}()
+
+// agg concatenates a column over the rows, separated by sep (",", or ""
+// for fixed-width values).
+func (db *DB) agg(expr, sep string) string {
+	if db.dialect == Postgres {
+		return "string_agg((" + expr + ")::text, '" + sep + "')"
+	}
+	return "group_concat(" + expr + ", '" + sep + "')"
+}
+
+// cutField splits off the text up to the next ','.
+func cutField(b []byte) (field, rest []byte) {
+	if j := bytes.IndexByte(b, ','); j >= 0 {
+		return b[:j], b[j+1:]
+	}
+	return b, nil
 }
 
 // cutInt reads a decimal integer up to a ',' (or the end).
