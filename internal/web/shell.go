@@ -262,7 +262,11 @@ func (s *Server) page(pr pageRoute) http.HandlerFunc {
 			return
 		}
 		r = s.withIdentity(r, id)
-		if err := s.checkForgery(r, id); err != nil {
+		forgeryID := id
+		if pr.Public {
+			forgeryID = nil // public forms act with no session's authority: the origin check applies
+		}
+		if err := s.checkForgery(r, forgeryID); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
