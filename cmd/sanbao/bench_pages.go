@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -24,26 +25,16 @@ import (
 // p95s), the list page's weight on the wire (HTML, stylesheet and script,
 // gzip), and the cost of a login (argon2id, directly and through the form).
 func benchPages(ctx context.Context, e *env, args []string) error {
-	fs := flagSet(e, "bench pages", "[--db DSN] [--households N] [--queries N]")
-	dsn := dbFlag(fs, e)
-	key := keyFlag(fs)
-	households := fs.Int("households", 300000, "households of the demo county (generated if the database has none)")
-	queries := fs.Int("queries", 200, "requests of each kind")
+	fs, bf := benchFlagSet(e, "pages", 200)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, _, err := openDBKey(ctx, *dsn, *key, e.stdout)
+	db, nh, nm, err := bf.open(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := loadDemo(ctx, db, demoConfig{Households: *households, Seed: 1}, e.stdout); err != nil {
-		return err
-	}
-	nh, nm, err := db.Counts(ctx, store.Everywhere)
-	if err != nil {
-		return err
-	}
+	dsn, key, queries := bf.dsn, bf.key, bf.queries
 	token, err := benchToken(ctx, db)
 	if err != nil {
 		return err
@@ -56,41 +47,15 @@ func benchPages(ctx context.Context, e *env, args []string) error {
 	if err := db.ResetPassword(cliActor(ctx), nil, acc.ID, password); err != nil {
 		return err
 	}
-	// Sample real households to ask for.
-	rng := rand.New(rand.NewPCG(7, 7))
-	type sample struct{ name, village string }
-	var samples []sample
-	for len(samples) < *queries {
-		m, err := db.Member(ctx, store.Everywhere, 1+rng.Int64N(nm))
-		if apperr.Is(err, apperr.NotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		h, err := db.Household(ctx, store.Everywhere, m.HouseholdID)
-		if err != nil {
-			return err
-		}
-		samples = append(samples, sample{m.Name, h.RegionCode})
-	}
-
-	ready := make(chan string, 1)
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	quiet := &env{stdout: io.Discard, stderr: io.Discard, getenv: e.getenv}
-	go func() {
-		done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: *dsn, AuditKey: *key, LogLevel: "error"}, ready)
-	}()
-	var base string
-	select {
-	case a := <-ready:
-		base = "http://" + a
-	case err := <-done:
-		cancel()
+	samples, err := sampleMembers(ctx, db, nm, *queries, 7)
+	if err != nil {
 		return err
 	}
-	defer func() { cancel(); <-done }()
+	base, stop, err := benchServer(ctx, e, *dsn, *key)
+	if err != nil {
+		return err
+	}
+	defer stop()
 
 	// Login cost: argon2id alone, and the whole form round trip.
 	hash, _ := auth.HashPassword(password)
@@ -132,13 +97,13 @@ func benchPages(ctx context.Context, e *env, args []string) error {
 	}
 	kinds := []struct {
 		name   string
-		params func(s sample) url.Values
+		params func(s benchSample) url.Values
 	}{
-		{"全县第一页", func(s sample) url.Values { return url.Values{} }},
-		{"村", func(s sample) url.Values { return url.Values{"region": {s.village}} }},
-		{"村+监测户", func(s sample) url.Values { return url.Values{"region": {s.village}, "category": {"monitored"}} }},
-		{"姓名（全县）", func(s sample) url.Values { return url.Values{"q": {s.name}} }},
-		{"翻到第11页", func(s sample) url.Values { return url.Values{"region": {s.village[:9]}, "offset": {"500"}} }},
+		{"全县第一页", func(s benchSample) url.Values { return url.Values{} }},
+		{"村", func(s benchSample) url.Values { return url.Values{"region": {s.village}} }},
+		{"村+监测户", func(s benchSample) url.Values { return url.Values{"region": {s.village}, "category": {"monitored"}} }},
+		{"姓名（全县）", func(s benchSample) url.Values { return url.Values{"q": {s.name}} }},
+		{"翻到第11页", func(s benchSample) url.Values { return url.Values{"region": {s.village[:9]}, "offset": {"500"}} }},
 	}
 	fmt.Fprintf(e.stdout, "\n农户名单页面与接口（%s，%d 户，%d 人，每类 %d 次，每页50条并统计总数，均经gzip传输）\n", db.Dialect(), nh, nm, *queries)
 	fmt.Fprintf(e.stdout, "%-14s %10s %10s %10s %10s %10s\n", "类别", "页面p50", "页面p95", "接口p50", "接口p95", "页面/接口")
@@ -222,4 +187,79 @@ func gunzip(b []byte) ([]byte, error) {
 		return b, err
 	}
 	return io.ReadAll(zr)
+}
+
+// benchSample is a real member of the demo county to ask for.
+type benchSample struct{ name, surname, id, village string }
+
+// sampleMembers picks n members at random (a fixed seed: the same ones on
+// every run) among the nm member ids.
+func sampleMembers(ctx context.Context, db *store.DB, nm int64, n int, seed uint64) ([]benchSample, error) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	var out []benchSample
+	for len(out) < n {
+		m, err := db.Member(ctx, store.Everywhere, 1+rng.Int64N(nm))
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		h, err := db.Household(ctx, store.Everywhere, m.HouseholdID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, benchSample{m.Name, string([]rune(m.Name)[:1]), m.IDNumber, h.RegionCode})
+	}
+	return out, nil
+}
+
+// benchServer runs the real server on a free loopback port until stop.
+func benchServer(ctx context.Context, e *env, dsn, key string) (base string, stop func(), err error) {
+	ready := make(chan string, 1)
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	quiet := &env{stdout: io.Discard, stderr: io.Discard, getenv: e.getenv}
+	go func() {
+		done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: dsn, AuditKey: key, LogLevel: "error"}, ready)
+	}()
+	select {
+	case a := <-ready:
+		return "http://" + a, func() { cancel(); <-done }, nil
+	case err := <-done:
+		cancel()
+		return "", nil, err
+	}
+}
+
+// benchFlags are the flags every bench has.
+type benchFlags struct {
+	dsn, key            *string
+	households, queries *int
+}
+
+func benchFlagSet(e *env, name string, queries int) (*flag.FlagSet, benchFlags) {
+	fs := flagSet(e, "bench "+name, "[--db DSN] [--households N] [--queries N]")
+	return fs, benchFlags{dsn: dbFlag(fs, e), key: keyFlag(fs),
+		households: fs.Int("households", 300000, "households of the demo county (generated if the database has none)"),
+		queries:    fs.Int("queries", queries, "requests of each kind")}
+}
+
+// open opens the database, generates the demo county if it has none, and
+// counts its households and members.
+func (b benchFlags) open(ctx context.Context, e *env) (db *store.DB, households, members int64, err error) {
+	db, _, err = openDBKey(ctx, *b.dsn, *b.key, e.stdout)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if _, err := loadDemo(ctx, db, demoConfig{Households: *b.households, Seed: 1}, e.stdout); err != nil {
+		db.Close()
+		return nil, 0, 0, err
+	}
+	households, members, err = db.Counts(ctx, store.Everywhere)
+	if err != nil {
+		db.Close()
+		return nil, 0, 0, err
+	}
+	return db, households, members, nil
 }
