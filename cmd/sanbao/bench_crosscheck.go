@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"sanbao/internal/auth"
@@ -83,34 +84,55 @@ func benchCrossCheck(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s：%d 行（其中本县农户 %d 行，外县或非农户 %d 行，身份证号有误 %d 行），%.1f MB\n", f.label, f.rows, f.known, f.unknown, f.invalid, float64(f.size)/1e6)
 	}
 	for _, t := range targets {
-		fmt.Fprintf(e.stdout, "\n%s（%d 次取中位数）\n", t.name, *runs)
-		fmt.Fprintf(e.stdout, "%-10s %10s %10s %10s %12s %10s %10s %8s %8s\n", "名单", "Sanbao", "手工SQL", "下限", "下限(不含建表)", "Sanbao/手工", "Sanbao/下限", "预警", "未匹配")
+		fmt.Fprintf(e.stdout, "\n%s（%d 次取中位数；括号内为CPU时间，PostgreSQL 不含服务器进程）\n", t.name, *runs)
+		fmt.Fprintf(e.stdout, "%-10s %18s %18s %18s %12s %11s %11s %7s %7s\n", "名单", "Sanbao", "手工SQL", "下限", "下限(仅读探)", "Sanbao/手工", "Sanbao/下限", "预警", "未匹配")
 		for _, f := range files {
-			var ours, manual, floor, probe []time.Duration
+			var ours, manual, floor []measure
+			var probe []time.Duration
 			var up *crosscheck.Upload
-			for i := 0; i < *runs; i++ {
-				d, u, err := benchOurs(ctx, t.dsn, f)
+			for i := 0; i < *runs; i++ { // interleaved, so that load on the machine hits all three alike
+				m, u, err := benchOurs(ctx, t.dsn, f)
 				if err != nil {
 					return err
 				}
-				ours, up = append(ours, d), u
-				d, err = benchManual(ctx, t.dsn, f)
+				ours, up = append(ours, m), u
+				if m, err = benchManual(ctx, t.dsn, f); err != nil {
+					return err
+				}
+				manual = append(manual, m)
+				m, p, err := benchFloor(ctx, t.dsn, f)
 				if err != nil {
 					return err
 				}
-				manual = append(manual, d)
-				d, p, err := benchFloor(ctx, t.dsn, f)
-				if err != nil {
-					return err
-				}
-				floor, probe = append(floor, d), append(probe, p)
+				floor, probe = append(floor, m), append(probe, p)
 			}
-			o, m, fl, pr := median(ours), median(manual), median(floor), median(probe)
-			fmt.Fprintf(e.stdout, "%-10s %9.2fs %9.2fs %9.2fs %11.2fs %9.2f× %9.2f× %8d %8d\n", f.kind, o.Seconds(), m.Seconds(), fl.Seconds(), pr.Seconds(),
-				o.Seconds()/m.Seconds(), o.Seconds()/fl.Seconds(), up.AlertsNew, up.Unknown+up.Invalid)
+			ow, oc := medians(ours)
+			mw, mc := medians(manual)
+			fw, fc := medians(floor)
+			fmt.Fprintf(e.stdout, "%-10s %7.2fs (%5.2fs) %7.2fs (%5.2fs) %7.2fs (%5.2fs) %11.2fs %10.2f× %10.2f× %7d %7d\n", f.kind,
+				ow.Seconds(), oc.Seconds(), mw.Seconds(), mc.Seconds(), fw.Seconds(), fc.Seconds(), median(probe).Seconds(),
+				ow.Seconds()/mw.Seconds(), ow.Seconds()/fw.Seconds(), up.AlertsNew, up.Unknown+up.Invalid)
 		}
 	}
 	return nil
+}
+
+// measure is one run's wall time and CPU time (user + system: of this
+// process for what runs in it, of the child for the shells).
+type measure struct{ wall, cpu time.Duration }
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func medians(ms []measure) (wall, cpu time.Duration) {
+	var w, c []time.Duration
+	for _, m := range ms {
+		w, c = append(w, m.wall), append(c, m.cpu)
+	}
+	return median(w), median(c)
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -318,34 +340,34 @@ func clearCrossCheck(ctx context.Context, dsn string) error {
 }
 
 // benchOurs imports the roster through the store: file to alerts.
-func benchOurs(ctx context.Context, dsn string, r *benchRoster) (time.Duration, *crosscheck.Upload, error) {
+func benchOurs(ctx context.Context, dsn string, r *benchRoster) (measure, *crosscheck.Upload, error) {
 	if err := clearCrossCheck(ctx, dsn); err != nil {
-		return 0, nil, err
+		return measure{}, nil, err
 	}
 	db, err := openDB(ctx, dsn, io.Discard)
 	if err != nil {
-		return 0, nil, err
+		return measure{}, nil, err
 	}
 	defer db.Close()
-	t0 := time.Now()
+	t0, c0 := time.Now(), processCPU()
 	f, err := os.Open(r.path)
 	if err != nil {
-		return 0, nil, err
+		return measure{}, nil, err
 	}
 	defer f.Close()
 	up, err := db.ImportRoster(ctx, store.Everywhere, store.RosterImport{County: demo.County, Department: r.dept, Kind: r.kind,
 		FileName: filepath.Base(r.path), File: f, Size: r.size, By: crosscheck.Actor{Name: "bench"}})
 	if err != nil {
-		return 0, nil, err
+		return measure{}, nil, err
 	}
-	return time.Since(t0), up, nil
+	return measure{time.Since(t0), processCPU() - c0}, up, nil
 }
 
 // benchManual runs the comparison as a clerk would by hand: import the CSV
 // into a table with the database's own shell, then the NOT EXISTS queries
 // (the registry's members missing from the roster; the roster's rows
 // missing from the registry).
-func benchManual(ctx context.Context, dsn string, r *benchRoster) (time.Duration, error) {
+func benchManual(ctx context.Context, dsn string, r *benchRoster) (measure, error) {
 	cols := strings.Join(r.cols, " TEXT, ") + " TEXT"
 	unknownSQL := `SELECT r.* FROM roster r WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.id_number = r.id_number)`
 	var cmd *exec.Cmd
@@ -369,42 +391,42 @@ func benchManual(ctx context.Context, dsn string, r *benchRoster) (time.Duration
 	cmd.Stderr = &stderr
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("%s: %v: %s", cmd.Path, err, stderr.String())
+		return measure{}, fmt.Errorf("%s: %v: %s", cmd.Path, err, stderr.String())
 	}
-	return time.Since(t0), nil
+	return measure{time.Since(t0), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
 }
 
 // benchFloor is the least any program can do: load the registry's ID
 // numbers into a hash set, read the CSV and probe the set for every row.
 // It returns the whole time and the time of reading and probing alone.
-func benchFloor(ctx context.Context, dsn string, r *benchRoster) (total, probe time.Duration, err error) {
-	t0 := time.Now()
+func benchFloor(ctx context.Context, dsn string, r *benchRoster) (total measure, probe time.Duration, err error) {
+	t0, c0 := time.Now(), processCPU()
 	raw, err := rawOpen(dsn)
 	if err != nil {
-		return 0, 0, err
+		return measure{}, 0, err
 	}
 	defer raw.Close()
 	rows, err := raw.QueryContext(ctx, `SELECT id_number FROM members WHERE county = '`+demo.County+`'`)
 	if err != nil {
-		return 0, 0, err
+		return measure{}, 0, err
 	}
 	set := make(map[string]struct{}, 1<<20)
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return 0, 0, err
+			return measure{}, 0, err
 		}
 		set[id] = struct{}{}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, 0, err
+		return measure{}, 0, err
 	}
 	t1 := time.Now()
 	f, err := os.Open(r.path)
 	if err != nil {
-		return 0, 0, err
+		return measure{}, 0, err
 	}
 	defer f.Close()
 	cr := csv.NewReader(bufio.NewReaderSize(f, 1<<20))
@@ -416,14 +438,14 @@ func benchFloor(ctx context.Context, dsn string, r *benchRoster) (total, probe t
 			break
 		}
 		if err != nil {
-			return 0, 0, err
+			return measure{}, 0, err
 		}
 		if _, ok := set[rec[0]]; ok {
 			matched++
 		}
 	}
 	if matched == 0 {
-		return 0, 0, fmt.Errorf("floor matched nothing")
+		return measure{}, 0, fmt.Errorf("floor matched nothing")
 	}
-	return time.Since(t0), time.Since(t1), nil
+	return measure{time.Since(t0), processCPU() - c0}, time.Since(t1), nil
 }

@@ -10,6 +10,15 @@ const (
 	ReasonUnknown = "unknown" // valid, but nobody of the county's registry has this ID number (or village)
 )
 
+// UnknownMessage is what an unknown row of a roster of kind k is told
+// (rows about a village name the village instead).
+func UnknownMessage(k *KindInfo) string {
+	if k.Subject == SubjectHousehold {
+		return "户主身份证号不在本县农户信息中"
+	}
+	return "身份证号不在本县农户信息中"
+}
+
 // Match folds the valid rows of one upload into one State per subject and
 // counts the rows. It is the hash join of the roster with the registry:
 // each row costs one probe of the registry's ID index.
@@ -47,6 +56,14 @@ func NewMatch(k *KindInfo, reg *Registry) *Match {
 	return m
 }
 
+// Grow makes room for members added to the registry after the match began
+// (Registry.Finish again after AddMember).
+func (m *Match) Grow() {
+	if m.Members != nil && len(m.Members) < len(m.Reg.Members) {
+		m.Members = append(m.Members, make([]State, len(m.Reg.Members)-len(m.Members))...)
+	}
+}
+
 // CountInvalid counts a row that failed Parse.
 func (m *Match) CountInvalid() { m.Rows++; m.Invalid++ }
 
@@ -79,10 +96,7 @@ func (m *Match) Add(rec *Record) string {
 		mi, ok := m.Reg.Lookup(rec.Key)
 		if !ok {
 			m.Unknown++
-			if m.Kind.Subject == SubjectHousehold {
-				return "户主身份证号不在本县农户信息中"
-			}
-			return "身份证号不在本县农户信息中"
+			return UnknownMessage(m.Kind)
 		}
 		if m.Kind.Subject == SubjectMember {
 			st, text = &m.Members[mi], mi

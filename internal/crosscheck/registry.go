@@ -89,7 +89,7 @@ func (r *Registry) AddMemberAt(hi int32, m Member) {
 // Finish builds the ID index and the members of each household.
 func (r *Registry) Finish() {
 	r.index = newIDIndex(len(r.Members))
-	r.sortedByID = true
+	r.sortedByID, r.byMember = true, nil
 	for i := range r.Members {
 		r.index.put(r.Members[i].Key, int32(i))
 		if i > 0 && r.Members[i].ID <= r.Members[i-1].ID {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -11,12 +12,14 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"sanbao/internal/apperr"
 	"sanbao/internal/audit"
 	"sanbao/internal/auth"
+	"sanbao/internal/clock"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
@@ -94,11 +97,6 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 		reg *crosscheck.Registry
 		err error
 	}
-	regc := make(chan regResult, 1)
-	go func() {
-		reg, err := db.crossRegistry(ctx, county)
-		regc <- regResult{reg, err}
-	}()
 	shac := make(chan string, 1)
 	go func() {
 		h := sha256.New()
@@ -111,6 +109,16 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 		return nil, err
 	}
 	defer r.Close()
+	var from, to string // the birth window of the registry loaded (none: everyone)
+	if w, ok := birthWindow[kind.Kind]; ok {
+		today := now.In(clock.China)
+		from, to = today.AddDate(-w[1], 0, 0).Format("2006-01-02"), today.AddDate(-w[0], 0, 0).Format("2006-01-02")
+	}
+	regc := make(chan regResult, 1)
+	go func() {
+		reg, err := db.crossRegistry(ctx, county, from, to, !villagesOnly[kind.Kind])
+		regc <- regResult{reg, err}
+	}()
 
 	sp, err := screening.NewParams(county+"000000", nil, now)
 	if err != nil {
@@ -126,9 +134,11 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 		match   *crosscheck.Match
 		reg     *crosscheck.Registry
 		pending []pendingRow
+		outside []pendingRow // rows about people born outside the window
 		rejects []crosscheck.Reject
 		invalid int
 	)
+	fromKey, toKey := birthKey(from), birthKey(to)
 	add := func(rec *crosscheck.Record, cells []string) {
 		if why := match.Add(rec); why != "" {
 			rejects = append(rejects, crosscheck.Reject{Row: rec.Row, Reason: crosscheck.ReasonUnknown, Message: why, Cells: cells})
@@ -146,40 +156,57 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 		pending = nil
 		return nil
 	}
-	for {
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	rows := readBatches(ctx, r)
+	defer func() { // before r.Close: stop the reader and wait for it
+		cancel()
+		for range rows {
 		}
-		if err != nil {
-			return nil, err
+	}()
+	for batch := range rows {
+		if batch.err != nil {
+			return nil, batch.err
 		}
-		rec, perr := kind.Parse(row.Num, row.Get, pc)
-		if perr != nil {
-			invalid++
-			rejects = append(rejects, crosscheck.Reject{Row: row.Num, Reason: crosscheck.ReasonInvalid, Message: apperr.MessageOf(perr), Cells: row.Cells})
-			continue
-		}
-		if match == nil {
-			if len(pending) < pendingMax {
-				select {
-				case res := <-regc:
-					if err := takeRegistry(res); err != nil {
-						return nil, err
-					}
-				default:
-					pending = append(pending, pendingRow{rec, row.Cells})
-					continue
-				}
-			} else if err := takeRegistry(<-regc); err != nil {
-				return nil, err
+		for _, row := range batch.rows {
+			rec, perr := kind.Parse(row.Num, row.Get, pc)
+			if perr != nil {
+				invalid++
+				rejects = append(rejects, crosscheck.Reject{Row: row.Num, Reason: crosscheck.ReasonInvalid, Message: apperr.MessageOf(perr), Cells: row.Cells})
+				continue
 			}
+			if b := rec.Key.Birth(); fromKey != 0 && rec.Key != 0 && (b < fromKey || b > toKey) {
+				outside = append(outside, pendingRow{rec, row.Cells})
+				continue
+			}
+			if match == nil {
+				if len(pending) < pendingMax {
+					select {
+					case res := <-regc:
+						if err := takeRegistry(res); err != nil {
+							return nil, err
+						}
+					default:
+						pending = append(pending, pendingRow{rec, row.Cells})
+						continue
+					}
+				} else if err := takeRegistry(<-regc); err != nil {
+					return nil, err
+				}
+			}
+			add(&rec, row.Cells)
 		}
-		add(&rec, row.Cells)
 	}
 	if match == nil {
 		if err := takeRegistry(<-regc); err != nil {
 			return nil, err
+		}
+	}
+	if len(outside) > 0 {
+		if err := db.extendRegistry(ctx, reg, county, outside); err != nil {
+			return nil, err
+		}
+		match.Grow()
+		for i := range outside {
+			add(&outside[i].rec, outside[i].cells)
 		}
 	}
 	for i := 0; i < invalid; i++ {
@@ -228,7 +255,7 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 			up.Size, up.Format, up.Encoding, string(header), ts(now), up.Year, up.Rows, up.Matched, up.Unknown, up.Invalid, up.Subjects).Scan(&up.ID); err != nil {
 			return err
 		}
-		if err := insertRejects(tx, up.ID, county, rejects); err != nil {
+		if err := insertRejects(tx, up.ID, county, kind, rejects); err != nil {
 			return err
 		}
 		if err := replaceRosterFacts(tx, county, kind.Kind, up.ID, blocks); err != nil {
@@ -256,6 +283,45 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 		return nil, err
 	}
 	return up, nil
+}
+
+// rowBatch is a run of rows read from a roster file.
+type rowBatch struct {
+	rows []sheet.Row
+	err  error
+}
+
+// readBatches reads the file in a goroutine of its own, so that reading
+// and decoding the file overlap with parsing and matching its rows. The
+// channel closes after the last batch (or the one carrying an error).
+func readBatches(ctx context.Context, r *sheet.Reader) <-chan rowBatch {
+	out := make(chan rowBatch, 8)
+	go func() {
+		defer close(out)
+		for {
+			b := rowBatch{rows: make([]sheet.Row, 0, 1024)}
+			for len(b.rows) < cap(b.rows) {
+				row, err := r.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					b.err = err
+					break
+				}
+				b.rows = append(b.rows, row)
+			}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+			if b.err != nil || len(b.rows) < cap(b.rows) {
+				return
+			}
+		}
+	}()
+	return out
 }
 
 // countyCode accepts a county as 6 digits or its 12-digit division code.
@@ -331,14 +397,17 @@ func openRoster(f io.ReaderAt, size int64, kinds []*crosscheck.KindInfo) (*sheet
 // members into one text value (group_concat / string_agg: one aggregate per
 // column costs less than one concatenated expression per row), chunks of
 // the member table are read in parallel, and the text is parsed here.
-func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Registry, error) {
+//
+// from and to ("" for none) limit the members to those born in the window
+// (see birthWindow); the households are always all of the county's.
+func (db *DB) crossRegistry(ctx context.Context, county, from, to string, households bool) (*crosscheck.Registry, error) {
 	var lo, hi sql.NullInt64
-	if err := db.queryRow(ctx, `SELECT min(id), max(id) FROM members`).Scan(&lo, &hi); err != nil {
+	if err := db.queryRow(ctx, `SELECT (SELECT min(id) FROM members), (SELECT max(id) FROM members)`).Scan(&lo, &hi); err != nil {
 		return nil, translate(err)
 	}
 	const chunks = 4
 	type part struct {
-		cols [5][]byte
+		cols [6][]byte
 		err  error
 	}
 	results := make([]chan part, chunks+1)
@@ -346,22 +415,34 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 		results[i] = make(chan part, 1)
 	}
 	sem := make(chan struct{}, 2) // two readers at a time
-	fetch := func(i int, q string, args ...any) {
+	fetch := func(i, ncol int, q string, args ...any) {
 		sem <- struct{}{}
 		defer func() { <-sem }()
 		var p part
-		p.err = translate(db.queryRow(ctx, q, args...).Scan(&p.cols[0], &p.cols[1], &p.cols[2], &p.cols[3], &p.cols[4]))
+		dst := make([]any, ncol)
+		for j := range dst {
+			dst[j] = &p.cols[j]
+		}
+		p.err = translate(db.scanMapped(ctx, q, args, dst))
 		results[i] <- p
 	}
-	go fetch(chunks, `SELECT `+db.agg("h.id", ",")+`, `+db.agg("h.region_code", "")+`, `+db.agg("h.category", ",")+`, `+
-		db.agg("CASE WHEN h.dibao THEN '1' ELSE '0' END", "")+`, `+db.agg("CASE WHEN h.tekun THEN '1' ELSE '0' END", "")+
-		` FROM households h WHERE h.county = ?`, county)
+	if households {
+		go fetch(chunks, 5, `SELECT `+db.agg("h.id", ",")+`, `+db.agg("h.region_code", "")+`, `+db.agg("h.category", ",")+`, `+
+			db.agg("CASE WHEN h.dibao THEN '1' ELSE '0' END", "")+`, `+db.agg("CASE WHEN h.tekun THEN '1' ELSE '0' END", "")+
+			` FROM households h WHERE h.county = ?`, county)
+	} else {
+		results[chunks] <- part{}
+	}
 	step := (hi.Int64-lo.Int64)/chunks + 1
+	window, wargs := "", []any{}
+	if from != "" {
+		window, wargs = ` AND m.birth_date >= ? AND m.birth_date <= ?`, []any{from, to}
+	}
 	for i := 0; i < chunks; i++ {
-		from := lo.Int64 + int64(i)*step
-		go fetch(i, `SELECT `+db.agg("m.id_number", "")+`, `+db.agg("m.id", ",")+`, `+db.agg("m.household_id", ",")+`, `+
-			db.agg("m.schooling", ",")+`, `+db.agg("m.disability_grade", "")+
-			` FROM members m WHERE m.id >= ? AND m.id < ? AND m.county = ?`, from, from+step, county)
+		first := lo.Int64 + int64(i)*step
+		go fetch(i, 6, `SELECT `+db.agg("m.id_number", "")+`, `+db.agg("m.id", ",")+`, `+db.agg("m.household_id", ",")+`, `+
+			db.agg("m.schooling", ",")+`, `+db.agg("m.disability_grade", "")+`, `+db.agg(regionOrEmpty(households), "")+
+			` FROM members m WHERE m.id >= ? AND m.id < ? AND m.county = ?`+window, append([]any{first, first + step, county}, wargs...)...)
 	}
 	hp := <-results[chunks]
 	if hp.err != nil {
@@ -402,11 +483,12 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 		byID.put(id, hi)
 	}
 	// Members: ID numbers (18 characters each), ids, households, schooling,
-	// disability grades (one character each; "0" is none).
+	// disability grades (one character each; "0" is none) and, when the
+	// households were not read, their villages (12 characters each).
 	for _, p := range parts {
-		numbers, ids, hids, school, grades := p.cols[0], p.cols[1], p.cols[2], p.cols[3], p.cols[4]
+		numbers, ids, hids, school, grades, villages := p.cols[0], p.cols[1], p.cols[2], p.cols[3], p.cols[4], p.cols[5]
 		k := len(numbers) / 18
-		if len(numbers) != k*18 || len(grades) != k {
+		if len(numbers) != k*18 || len(grades) != k || (!households && len(villages) != k*12) {
 			return nil, errRecord
 		}
 		for i := 0; i < k; i++ {
@@ -415,8 +497,18 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 			var ok1, ok2 bool
 			m.ID, ids, ok1 = cutInt(ids)
 			hid, hids, ok2 = cutInt(hids)
-			hi, ok3 := byID.get(hid)
-			if !ok1 || !ok2 || !ok3 {
+			if !ok1 || !ok2 {
+				return nil, errRecord
+			}
+			hi, ok := byID.get(hid)
+			if !ok && !households {
+				if v := villages[i*12 : i*12+12]; string(v) != village {
+					village = string(v)
+				}
+				hi, ok = reg.AddHousehold(crosscheck.Household{ID: hid, Village: village}), true
+				byID.put(hid, hi)
+			}
+			if !ok {
 				return nil, errRecord
 			}
 			var sch []byte
@@ -447,6 +539,105 @@ func (db *DB) crossRegistry(ctx context.Context, county string) (*crosscheck.Reg
 	}
 	reg.Finish()
 	return reg, nil
+}
+
+// birthWindow narrows the registry an upload loads to the people a roster
+// of its kind can be about, as ages in years before the upload (a county's
+// student roster is about its young, not its million members). Rows about
+// someone born outside the window are looked up afterwards, a batch at a
+// time (extendRegistry), so that no member of the registry is missed.
+var birthWindow = map[crosscheck.Kind][2]int{crosscheck.KindStudents: {1, 30}}
+
+// villagesOnly: the rules of these rosters read no household attribute
+// (category, dibao), only which household and village a member belongs
+// to, so the households table is not read: a member's household and
+// village come with the member.
+var villagesOnly = map[crosscheck.Kind]bool{crosscheck.KindStudents: true, crosscheck.KindHousing: true, crosscheck.KindWater: true}
+
+// regionOrEmpty is the member's village when the households are not read.
+func regionOrEmpty(households bool) string {
+	if households {
+		return "''"
+	}
+	return "m.region_code"
+}
+
+// birthKey turns a date 2006-01-02 into yyyymmdd (0 for "").
+func birthKey(d string) int32 {
+	if len(d) != 10 {
+		return 0
+	}
+	n, _ := strconv.Atoi(d[:4] + d[5:7] + d[8:])
+	return int32(n)
+}
+
+// extendRegistry adds to reg the members of the county whose ID numbers
+// the rows name, when they were outside the loaded window.
+func (db *DB) extendRegistry(ctx context.Context, reg *crosscheck.Registry, county string, rows []pendingRow) error {
+	keys := make([]any, 0, 500)
+	flush := func() error {
+		if len(keys) == 0 {
+			return nil
+		}
+		rs, err := db.query(ctx, `SELECT m.id_number, m.id, m.household_id, m.schooling, m.disability_grade, m.region_code FROM members m
+			WHERE m.county = ? AND m.id_number IN (`+marks(len(keys))+`)`, append([]any{county}, keys...)...)
+		if err != nil {
+			return translate(err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var number, school, grade, village string
+			var m crosscheck.Member
+			var hid int64
+			if err := rs.Scan(&number, &m.ID, &hid, &school, &grade, &village); err != nil {
+				return translate(err)
+			}
+			if _, ok := reg.HouseholdIndex(hid); !ok { // households were not read (villagesOnly)
+				reg.AddHousehold(crosscheck.Household{ID: hid, Village: village})
+			}
+			if _, dup := reg.Lookup(crosscheck.KeyOf(number)); dup {
+				continue
+			}
+			m.Key, m.Schooling = crosscheck.KeyOf(number), schoolingCodes[school]
+			m.Disabled, m.Severe = grade > "0" && grade <= "4", grade == "1" || grade == "2"
+			reg.AddMember(hid, m)
+		}
+		keys = keys[:0]
+		return translate(rs.Err())
+	}
+	for _, r := range rows {
+		keys = append(keys, r.rec.Key.String())
+		if len(keys) == 500 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	reg.Finish()
+	return nil
+}
+
+// scanMapped runs a one-row query that reads a large part of the file.
+// On SQLite the connection reads the file through a memory map (PRAGMA
+// mmap_size) instead of its page cache: a county's member table read in
+// one pass would otherwise be copied page by page into caches that are
+// allocated as they fill.
+func (db *DB) scanMapped(ctx context.Context, q string, args []any, dst []any) error {
+	if db.dialect != SQLite {
+		return db.queryRow(ctx, q, args...).Scan(dst...)
+	}
+	conn, err := db.r.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 4294967296`); err != nil {
+		return err
+	}
+	return conn.QueryRowContext(ctx, q, args...).Scan(dst...)
 }
 
 // householdIndex maps household ids to registry indexes: a flat slice while
@@ -528,18 +719,72 @@ func cutInt(b []byte) (int64, []byte, bool) {
 // rejectChunk is how many rejected rows one row of roster_rejects holds.
 const rejectChunk = 1000
 
-func insertRejects(tx *Tx, upload int64, county string, rejects []crosscheck.Reject) error {
+// A chunk of rejects is stored as the gzip of a JSON array with one array
+// per row: [row number, "i" (invalid) or "u" (unknown), message, cells...];
+// an unknown row's message is left out when it is the usual one. A county
+// roster can send back tens of thousands of rows of town residents the
+// rural registry does not hold; this keeps them about a tenth of their
+// JSON size.
+func encodeRejects(rs []crosscheck.Reject, usual string) ([]byte, error) {
+	rows := make([][]string, len(rs))
+	for i, r := range rs {
+		reason, msg := "i", r.Message
+		if r.Reason == crosscheck.ReasonUnknown {
+			reason = "u"
+			if msg == usual {
+				msg = ""
+			}
+		}
+		rows[i] = append([]string{strconv.Itoa(r.Row), reason, msg}, r.Cells...)
+	}
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+	if err := json.NewEncoder(zw).Encode(rows); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func decodeRejects(data []byte, usual string) ([]crosscheck.Reject, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	if err := json.NewDecoder(zr).Decode(&rows); err != nil {
+		return nil, err
+	}
+	out := make([]crosscheck.Reject, len(rows))
+	for i, r := range rows {
+		if len(r) < 3 {
+			return nil, errors.New("bad reject")
+		}
+		n, _ := strconv.Atoi(r[0])
+		out[i] = crosscheck.Reject{Row: n, Reason: crosscheck.ReasonInvalid, Message: r[2], Cells: r[3:]}
+		if r[1] == "u" {
+			out[i].Reason = crosscheck.ReasonUnknown
+			if out[i].Message == "" {
+				out[i].Message = usual
+			}
+		}
+	}
+	return out, nil
+}
+
+func insertRejects(tx *Tx, upload int64, county string, kind *crosscheck.KindInfo, rejects []crosscheck.Reject) error {
 	// Invalid rows are known at once, unknown ones when the registry is in:
 	// the report lists them in the file's order.
 	sort.SliceStable(rejects, func(i, j int) bool { return rejects[i].Row < rejects[j].Row })
 	n := (len(rejects) + rejectChunk - 1) / rejectChunk
-	data := make([]string, n)
+	data := make([][]byte, n)
 	for i := range data {
-		b, err := json.Marshal(rejects[i*rejectChunk : min((i+1)*rejectChunk, len(rejects))])
-		if err != nil {
+		var err error
+		if data[i], err = encodeRejects(rejects[i*rejectChunk:min((i+1)*rejectChunk, len(rejects))], crosscheck.UnknownMessage(kind)); err != nil {
 			return err
 		}
-		data[i] = string(b)
 	}
 	return batchInsert(tx, "roster_rejects", []string{"upload_id", "county", "chunk", "first_row", "rows", "data"}, n,
 		func(i int, row []any) {

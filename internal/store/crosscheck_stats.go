@@ -105,7 +105,8 @@ func (db *DB) RosterUpload(ctx context.Context, sc Scope, id int64) (*crosscheck
 // RosterRejects calls fn for each row of an upload that was not matched,
 // in row order, and returns the file's header.
 func (db *DB) RosterRejects(ctx context.Context, sc Scope, uploadID int64, fn func(crosscheck.Reject) error) ([]string, error) {
-	if _, err := db.RosterUpload(ctx, sc, uploadID); err != nil {
+	up, err := db.RosterUpload(ctx, sc, uploadID)
+	if err != nil {
 		return nil, err
 	}
 	var headerJSON string
@@ -119,13 +120,17 @@ func (db *DB) RosterRejects(ctx context.Context, sc Scope, uploadID int64, fn fu
 		return nil, translate(err)
 	}
 	defer rows.Close()
+	usual := ""
+	if k := crosscheck.KindOf(up.Kind); k != nil {
+		usual = crosscheck.UnknownMessage(k)
+	}
 	for rows.Next() {
-		var data string
+		var data []byte
 		if err := rows.Scan(&data); err != nil {
 			return nil, translate(err)
 		}
-		var part []crosscheck.Reject
-		if err := json.Unmarshal([]byte(data), &part); err != nil {
+		part, err := decodeRejects(data, usual)
+		if err != nil {
 			return nil, apperr.Wrap(err, "rejects")
 		}
 		for _, r := range part {

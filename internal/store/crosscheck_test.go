@@ -381,3 +381,39 @@ func TestRosterImportRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestRosterHouseholdAndVillageRows: housing rows by the head's number and
+// water rows by village reach the right household and village.
+func TestRosterHouseholdAndVillageRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := ccSeed(t, db)
+		house := csvFile([]string{"户主身份证号", "户主姓名", "房屋安全等级", "改造状态"},
+			[]string{w.head1.IDNumber, "王建国", "C级", "改造中"}, []string{w.head2.IDNumber, "李四", "B级", ""})
+		if up := w.importFile(t, auth.DeptHousing, "", "鉴定.csv", house); up.AlertsNew != 1 || up.Matched != 2 {
+			t.Fatalf("housing %+v", up)
+		}
+		water := csvFile([]string{"村代码", "户主身份证号", "水质达标", "供水保证率（%）"},
+			[]string{ccVillage2, "", "否", "95"}, []string{"", w.pupil1.IDNumber, "是", "80"}, []string{"141121104299", "", "是", ""})
+		up := w.importFile(t, auth.DeptWater, "", "供水.csv", water)
+		if up.AlertsNew != 2 || up.Matched != 2 || up.Unknown != 1 {
+			t.Fatalf("water %+v", up)
+		}
+		page, err := db.ListAlerts(ctx, w.county, store.AlertFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, a := range page.Items {
+			got[a.Rule+"@"+a.Subject] = true
+		}
+		for _, want := range []string{"house_dangerous@h" + itoa(w.h1.ID), "water_unsafe@v" + ccVillage2, "water_unsafe@h" + itoa(w.h1.ID)} {
+			if !got[want] {
+				t.Fatalf("alerts %v lack %s", got, want)
+			}
+		}
+		// The village alert reaches the village, not the other one.
+		if v := openAlerts(t, db, w.vill2); len(v) != 1 || v[0].HouseholdID != 0 || v[0].VillageName != "西堡村" {
+			t.Fatalf("village 2 inbox %+v", v)
+		}
+	})
+}

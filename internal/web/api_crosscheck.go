@@ -431,17 +431,32 @@ type problemFiler interface {
 	CreateProblem(ctx context.Context, sc store.Scope, d ledger.Draft, by ledger.Actor) (*ledger.Problem, error)
 }
 
+// problemVerifier records the village's on-site check of a problem (the
+// "1" of 135): the alert's confirmation is that check, so the problem
+// moves on to the township's three days at once.
+type problemVerifier interface {
+	VerifyProblem(ctx context.Context, sc store.Scope, id int64, in ledger.Verification, by ledger.Actor) (*ledger.Problem, error)
+}
+
 func (s *Server) fileProblem(ctx context.Context, sc store.Scope, a *store.AlertView, me *Identity) (int64, error) {
 	pf, ok := any(s.DB).(problemFiler)
 	if !ok {
 		return 0, nil // the ledger is not part of this build: the alert stays confirmed, to be entered
 	}
-	p, err := pf.CreateProblem(ctx, sc, crosscheck.ProblemDraft(&a.Alert),
-		ledger.Actor{AccountID: me.Account.ID, Name: me.Account.DisplayName, Role: me.Account.Role.Label()})
-	if p != nil && (err == nil || apperr.Is(err, apperr.Conflict)) {
-		return p.ID, nil
+	by := ledger.Actor{AccountID: me.Account.ID, Name: me.Account.DisplayName, Role: me.Account.Role.Label()}
+	p, err := pf.CreateProblem(ctx, sc, crosscheck.ProblemDraft(&a.Alert), by)
+	switch {
+	case p != nil && apperr.Is(err, apperr.Conflict):
+		return p.ID, nil // entered before (a retry)
+	case err != nil:
+		return 0, err
 	}
-	return 0, err
+	if pv, ok := any(s.DB).(problemVerifier); ok {
+		if _, err := pv.VerifyProblem(ctx, sc, p.ID, ledger.Verification{Findings: a.Findings, HouseholdID: a.HouseholdID}, by); err != nil {
+			s.Log.Warn("problem of a confirmed alert not marked verified", "alert", a.ID, "problem", p.ID, "err", err)
+		}
+	}
+	return p.ID, nil
 }
 
 func (s *Server) apiVerifyAlert(w http.ResponseWriter, r *http.Request) error {

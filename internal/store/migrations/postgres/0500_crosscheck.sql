@@ -42,7 +42,7 @@ CREATE TABLE roster_rejects (
     chunk     BIGINT NOT NULL,
     first_row BIGINT NOT NULL,
     rows      BIGINT NOT NULL,
-    data      TEXT NOT NULL,  -- JSON array of crosscheck.Reject
+    data      BYTEA NOT NULL, -- gzip of a JSON array of [row, reason, message, cells...] (store.encodeRejects)
     PRIMARY KEY (upload_id, chunk)
 );
 

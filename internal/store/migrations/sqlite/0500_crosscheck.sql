@@ -42,7 +42,7 @@ CREATE TABLE roster_rejects (
     chunk     INTEGER NOT NULL,
     first_row INTEGER NOT NULL,
     rows      INTEGER NOT NULL,
-    data      TEXT NOT NULL,  -- JSON array of crosscheck.Reject
+    data      BLOB NOT NULL,  -- gzip of a JSON array of [row, reason, message, cells...] (store.encodeRejects)
     PRIMARY KEY (upload_id, chunk)
 );
 
