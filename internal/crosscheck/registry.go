@@ -43,7 +43,8 @@ type Registry struct {
 	// rosters written by village name, and for pages).
 	Villages map[string]string
 
-	byHousehold map[int64]int32
+	byHousehold map[int64]int32 // built on first use (HouseholdIndex)
+	lastVillage string
 	index       idIndex
 	first       []int32 // members of household i: order[first[i]:first[i+1]]
 	order       []int32
@@ -53,17 +54,21 @@ type Registry struct {
 
 // NewRegistry starts a registry with room for nh households and nm members.
 func NewRegistry(county string, nh, nm int) *Registry {
-	return &Registry{County: county, Households: make([]Household, 0, nh), Members: make([]Member, 0, nm),
-		byHousehold: make(map[int64]int32, nh), Villages: map[string]string{}}
+	return &Registry{County: county, Households: make([]Household, 0, nh), Members: make([]Member, 0, nm), Villages: map[string]string{}}
 }
 
 // AddHousehold adds a household and returns its index.
 func (r *Registry) AddHousehold(h Household) int32 {
 	i := int32(len(r.Households))
-	r.byHousehold[h.ID] = i
+	if r.byHousehold != nil {
+		r.byHousehold[h.ID] = i
+	}
 	r.Households = append(r.Households, h)
-	if _, ok := r.Villages[h.Village]; !ok {
-		r.Villages[h.Village] = ""
+	if h.Village != r.lastVillage {
+		if _, ok := r.Villages[h.Village]; !ok {
+			r.Villages[h.Village] = ""
+		}
+		r.lastVillage = h.Village
 	}
 	return i
 }
@@ -71,7 +76,7 @@ func (r *Registry) AddHousehold(h Household) int32 {
 // AddMember adds a member of an added household; it reports false when the
 // household is unknown.
 func (r *Registry) AddMember(householdID int64, m Member) bool {
-	hi, ok := r.byHousehold[householdID]
+	hi, ok := r.HouseholdIndex(householdID)
 	if !ok {
 		return false
 	}
@@ -117,6 +122,12 @@ func (r *Registry) Lookup(k IDKey) (int32, bool) { return r.index.get(k) }
 
 // HouseholdIndex returns the index of a household by its ID.
 func (r *Registry) HouseholdIndex(id int64) (int32, bool) {
+	if r.byHousehold == nil { // built on first use: loading does not need it
+		r.byHousehold = make(map[int64]int32, len(r.Households))
+		for i := range r.Households {
+			r.byHousehold[r.Households[i].ID] = int32(i)
+		}
+	}
 	i, ok := r.byHousehold[id]
 	return i, ok
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -719,27 +720,38 @@ func cutInt(b []byte) (int64, []byte, bool) {
 // rejectChunk is how many rejected rows one row of roster_rejects holds.
 const rejectChunk = 1000
 
-// A chunk of rejects is stored as the gzip of a JSON array with one array
-// per row: [row number, "i" (invalid) or "u" (unknown), message, cells...];
-// an unknown row's message is left out when it is the usual one. A county
-// roster can send back tens of thousands of rows of town residents the
-// rural registry does not hold; this keeps them about a tenth of their
-// JSON size.
+// A chunk of rejects is stored gzipped, each row as: its number, 'i'
+// (invalid) or 'u' (unknown), the message (left empty for an unknown row
+// with the usual message), and its cells, every number a uvarint and every
+// text its length and bytes. A county roster can send back tens of
+// thousands of rows of town residents the rural registry does not hold;
+// this keeps them small and cheap to write.
 func encodeRejects(rs []crosscheck.Reject, usual string) ([]byte, error) {
-	rows := make([][]string, len(rs))
-	for i, r := range rs {
-		reason, msg := "i", r.Message
+	var raw []byte
+	text := func(s string) {
+		raw = binary.AppendUvarint(raw, uint64(len(s)))
+		raw = append(raw, s...)
+	}
+	for _, r := range rs {
+		raw = binary.AppendUvarint(raw, uint64(r.Row))
+		msg := r.Message
 		if r.Reason == crosscheck.ReasonUnknown {
-			reason = "u"
+			raw = append(raw, 'u')
 			if msg == usual {
 				msg = ""
 			}
+		} else {
+			raw = append(raw, 'i')
 		}
-		rows[i] = append([]string{strconv.Itoa(r.Row), reason, msg}, r.Cells...)
+		text(msg)
+		raw = binary.AppendUvarint(raw, uint64(len(r.Cells)))
+		for _, c := range r.Cells {
+			text(c)
+		}
 	}
 	var b bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-	if err := json.NewEncoder(zw).Encode(rows); err != nil {
+	if _, err := zw.Write(raw); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {
@@ -748,28 +760,62 @@ func encodeRejects(rs []crosscheck.Reject, usual string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+var errRejects = errors.New("store: bad rejects encoding")
+
 func decodeRejects(data []byte, usual string) ([]crosscheck.Reject, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	var rows [][]string
-	if err := json.NewDecoder(zr).Decode(&rows); err != nil {
+	raw, err := io.ReadAll(zr)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]crosscheck.Reject, len(rows))
-	for i, r := range rows {
-		if len(r) < 3 {
-			return nil, errors.New("bad reject")
+	num := func() (uint64, bool) {
+		v, n := binary.Uvarint(raw)
+		if n <= 0 {
+			return 0, false
 		}
-		n, _ := strconv.Atoi(r[0])
-		out[i] = crosscheck.Reject{Row: n, Reason: crosscheck.ReasonInvalid, Message: r[2], Cells: r[3:]}
-		if r[1] == "u" {
-			out[i].Reason = crosscheck.ReasonUnknown
-			if out[i].Message == "" {
-				out[i].Message = usual
+		raw = raw[n:]
+		return v, true
+	}
+	text := func() (string, bool) {
+		l, ok := num()
+		if !ok || l > uint64(len(raw)) {
+			return "", false
+		}
+		s := string(raw[:l])
+		raw = raw[l:]
+		return s, true
+	}
+	var out []crosscheck.Reject
+	for len(raw) > 0 {
+		row, ok := num()
+		if !ok || len(raw) == 0 {
+			return nil, errRejects
+		}
+		r := crosscheck.Reject{Row: int(row), Reason: crosscheck.ReasonInvalid}
+		if raw[0] == 'u' {
+			r.Reason = crosscheck.ReasonUnknown
+		}
+		raw = raw[1:]
+		if r.Message, ok = text(); !ok {
+			return nil, errRejects
+		}
+		if r.Message == "" && r.Reason == crosscheck.ReasonUnknown {
+			r.Message = usual
+		}
+		n, ok := num()
+		if !ok || n > uint64(len(raw)) {
+			return nil, errRejects
+		}
+		r.Cells = make([]string, n)
+		for i := range r.Cells {
+			if r.Cells[i], ok = text(); !ok {
+				return nil, errRejects
 			}
 		}
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -42,7 +42,7 @@ CREATE TABLE roster_rejects (
     chunk     BIGINT NOT NULL,
     first_row BIGINT NOT NULL,
     rows      BIGINT NOT NULL,
-    data      BYTEA NOT NULL, -- gzip of a JSON array of [row, reason, message, cells...] (store.encodeRejects)
+    data      BYTEA NOT NULL, -- gzip of the rows, row number, reason, message and cells (store.encodeRejects)
     PRIMARY KEY (upload_id, chunk)
 );
 

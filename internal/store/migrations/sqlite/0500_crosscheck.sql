@@ -42,7 +42,7 @@ CREATE TABLE roster_rejects (
     chunk     INTEGER NOT NULL,
     first_row INTEGER NOT NULL,
     rows      INTEGER NOT NULL,
-    data      BLOB NOT NULL,  -- gzip of a JSON array of [row, reason, message, cells...] (store.encodeRejects)
+    data      BLOB NOT NULL,  -- gzip of the rows, row number, reason, message and cells (store.encodeRejects)
     PRIMARY KEY (upload_id, chunk)
 );
 
