@@ -442,7 +442,7 @@ func (db *DB) crossRegistry(ctx context.Context, county, from, to string, househ
 	for i := 0; i < chunks; i++ {
 		first := lo.Int64 + int64(i)*step
 		go fetch(i, 6, `SELECT `+db.agg("m.id_number", "")+`, `+db.agg("m.id", ",")+`, `+db.agg("m.household_id", ",")+`, `+
-			db.agg("m.schooling", ",")+`, `+db.agg("m.disability_grade", "")+`, `+db.agg(regionOrEmpty(households), "")+
+			db.agg("m.schooling", ",")+`, `+db.agg("m.disability_grade", "")+`, `+villagesOf(db, households)+
 			` FROM members m WHERE m.id >= ? AND m.id < ? AND m.county = ?`+window, append([]any{first, first + step, county}, wargs...)...)
 	}
 	hp := <-results[chunks]
@@ -555,12 +555,13 @@ var birthWindow = map[crosscheck.Kind][2]int{crosscheck.KindStudents: {1, 30}}
 // village come with the member.
 var villagesOnly = map[crosscheck.Kind]bool{crosscheck.KindStudents: true, crosscheck.KindHousing: true, crosscheck.KindWater: true}
 
-// regionOrEmpty is the member's village when the households are not read.
-func regionOrEmpty(households bool) string {
+// villagesOf aggregates the members' villages when the households are not
+// read (a constant otherwise, which costs nothing).
+func villagesOf(db *DB, households bool) string {
 	if households {
 		return "''"
 	}
-	return "m.region_code"
+	return db.agg("m.region_code", "")
 }
 
 // birthKey turns a date 2006-01-02 into yyyymmdd (0 for "").
