@@ -26,14 +26,16 @@ const (
 )
 
 var (
-	lgCadre = ledger.Actor{AccountID: 11, Name: "王村干", Role: "村两委干部", Unit: "东堡村"}
-	lgTown  = ledger.Actor{AccountID: 12, Name: "李镇长", Role: "乡镇干部", Unit: "刘胡兰镇"}
-	lgDept  = ledger.Actor{AccountID: 13, Name: "赵局长", Role: "县直部门", Unit: "县住建局"}
-	lgAbove = ledger.Actor{AccountID: 14, Name: "孙组长", Role: "县巩固衔接办", Unit: "县专班"}
-	county  = store.ScopeOf("141121000000")
+	lgCadre  = ledger.Actor{AccountID: 11, Name: "王村干", Role: "村两委干部", Unit: "东堡村"}
+	lgTown   = ledger.Actor{AccountID: 12, Name: "李镇长", Role: "乡镇干部", Unit: "刘胡兰镇"}
+	lgDept   = ledger.Actor{AccountID: 13, Name: "赵局长", Role: "县直部门", Unit: "县住建局"}
+	lgAbove  = ledger.Actor{AccountID: 14, Name: "孙组长", Role: "县巩固衔接办", Unit: "县专班"}
+	lgCounty = store.ScopeOf("141121000000")
 )
 
-func cst(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, clock.China) }
+func lgCST(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, clock.China)
+}
 
 // lgSeed loads the regions and two villages, and sets a manual clock.
 func lgSeed(t *testing.T, db *store.DB, at time.Time) *clock.Manual {
@@ -57,7 +59,7 @@ func pngBytes(t *testing.T) []byte {
 	return b.Bytes()
 }
 
-func ok[T any](t *testing.T) func(T, error) T {
+func lgMust[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -71,7 +73,7 @@ func ok[T any](t *testing.T) func(T, error) T {
 // gives back: every field, the stages, the whole history.
 func sameAsStored(t *testing.T, db *store.DB, p *ledger.Problem) {
 	t.Helper()
-	got, err := db.Problem(ctx, county, p.ID)
+	got, err := db.Problem(ctx, lgCounty, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,13 +104,13 @@ func wantCode(t *testing.T, err error, code apperr.Code, field string) {
 // the accountability list, close-out and a reopening.
 func TestLedgerOrdinaryLifeInStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		c := lgSeed(t, db, cst(2024, 7, 22, 9))
+		c := lgSeed(t, db, lgCST(2024, 7, 22, 9))
 		h := &registry.Household{RegionCode: lgVillage, Number: "1411211042010001", Category: "lifted"}
-		if err := db.CreateHousehold(ctx, county, h, []registry.Member{person("王建国", "head", time.Date(1970, 5, 1, 0, 0, 0, 0, time.UTC), 11)}); err != nil {
+		if err := db.CreateHousehold(ctx, lgCounty, h, []registry.Member{person("王建国", "head", time.Date(1970, 5, 1, 0, 0, 0, 0, time.UTC), 11)}); err != nil {
 			t.Fatal(err)
 		}
 		// Reported at township level for a household: placed in its village.
-		p, err := db.CreateProblem(ctx, county, ledger.Draft{Description: "王建国家住房出现裂缝", Dimension: "住房安全",
+		p, err := db.CreateProblem(ctx, lgCounty, ledger.Draft{Description: "王建国家住房出现裂缝", Dimension: "住房安全",
 			HouseholdID: h.ID, Region: lgTownship, Source: "群众反映", SourceRef: "complaint:1"}, lgCadre)
 		if err != nil {
 			t.Fatal(err)
@@ -117,7 +119,7 @@ func TestLedgerOrdinaryLifeInStore(t *testing.T) {
 			t.Fatalf("created %+v", p)
 		}
 		// The same origin again: not created twice.
-		again, err := db.CreateProblem(ctx, county, ledger.Draft{Description: "x", Dimension: "housing", Region: lgVillage, Source: "complaint", SourceRef: "complaint:1"}, lgCadre)
+		again, err := db.CreateProblem(ctx, lgCounty, ledger.Draft{Description: "x", Dimension: "housing", Region: lgVillage, Source: "complaint", SourceRef: "complaint:1"}, lgCadre)
 		wantCode(t, err, apperr.Conflict, "")
 		if again == nil || again.ID != p.ID || !strings.Contains(apperr.MessageOf(err), p.Number) {
 			t.Fatalf("idempotent create: %+v %v", again, err)
@@ -133,48 +135,48 @@ func TestLedgerOrdinaryLifeInStore(t *testing.T) {
 		_, err = db.CreateProblem(ctx, other, ledger.Draft{Description: "x", Dimension: "housing", HouseholdID: h.ID, Source: "visit"}, lgCadre)
 		wantCode(t, err, apperr.Invalid, "household_id")
 
-		c.Set(cst(2024, 7, 23, 10))
-		p = ok[*ledger.Problem](t)(db.VerifyProblem(ctx, county, p.ID, ledger.Verification{Findings: "东墙裂缝约2米"}, lgCadre))
-		c.Set(cst(2024, 7, 24, 15))
-		p = ok[*ledger.Problem](t)(db.DecideProblem(ctx, county, p.ID, ledger.Decision{Forward: true, Opinion: "需鉴定", Department: "县住建局"}, lgTown))
-		c.Set(cst(2024, 7, 25, 11))
-		_, err = db.PlanProblem(ctx, county, p.ID, ledger.RectificationPlan{Severity: ledger.Ordinary, LeadUnit: "县住建局", Owner: "赵局长",
+		c.Set(lgCST(2024, 7, 23, 10))
+		p = lgMust[*ledger.Problem](t)(db.VerifyProblem(ctx, lgCounty, p.ID, ledger.Verification{Findings: "东墙裂缝约2米"}, lgCadre))
+		c.Set(lgCST(2024, 7, 24, 15))
+		p = lgMust[*ledger.Problem](t)(db.DecideProblem(ctx, lgCounty, p.ID, ledger.Decision{Forward: true, Opinion: "需鉴定", Department: "县住建局"}, lgTown))
+		c.Set(lgCST(2024, 7, 25, 11))
+		_, err = db.PlanProblem(ctx, lgCounty, p.ID, ledger.RectificationPlan{Severity: ledger.Ordinary, LeadUnit: "县住建局", Owner: "赵局长",
 			Measures: "鉴定并加固", Deadline: deadline.Date(2024, 8, 9)}, lgDept)
 		wantCode(t, err, apperr.Invalid, "deadline")
-		p = ok[*ledger.Problem](t)(db.PlanProblem(ctx, county, p.ID, ledger.RectificationPlan{Severity: ledger.Ordinary,
+		p = lgMust[*ledger.Problem](t)(db.PlanProblem(ctx, lgCounty, p.ID, ledger.RectificationPlan{Severity: ledger.Ordinary,
 			TaskForce: "住房安全保障专班", LeadUnit: "县住建局", SupportingUnits: []string{"刘胡兰镇人民政府", "东堡村"}, Owner: "赵局长",
 			Measures: "鉴定并加固"}, lgDept))
 		if p.DeadlineText() != "2024年8月1日前" || p.State != ledger.Planned {
 			t.Fatalf("plan: %s %s", p.State, p.DeadlineText())
 		}
-		c.Set(cst(2024, 7, 27, 16))
-		p = ok[*ledger.Problem](t)(db.AddProgress(ctx, county, p.ID, ledger.ProgressEntry{Text: "完成房屋安全鉴定，为C级"}, lgCadre))
+		c.Set(lgCST(2024, 7, 27, 16))
+		p = lgMust[*ledger.Problem](t)(db.AddProgress(ctx, lgCounty, p.ID, ledger.ProgressEntry{Text: "完成房屋安全鉴定，为C级"}, lgCadre))
 		sameAsStored(t, db, p)
 
 		// Evidence: type from the bytes; another problem's file is refused.
-		photo := ok[*store.EvidenceFile](t)(db.AddEvidenceFile(ctx, county, p.ID, "加固后.png", pngBytes(t), lgDept))
+		photo := lgMust[*store.EvidenceFile](t)(db.AddEvidenceFile(ctx, lgCounty, p.ID, "加固后.png", pngBytes(t), lgDept))
 		if photo.Kind != ledger.EvidencePhoto || photo.ContentType != "image/png" || photo.Name != "加固后.png" {
 			t.Fatalf("photo %+v", photo)
 		}
-		_, err = db.AddEvidenceFile(ctx, county, p.ID, "x.jpg", []byte("<html><script>alert(1)</script></html>"), lgDept)
+		_, err = db.AddEvidenceFile(ctx, lgCounty, p.ID, "x.jpg", []byte("<html><script>alert(1)</script></html>"), lgDept)
 		wantCode(t, err, apperr.Invalid, "file")
 		if _, err := db.AddEvidenceFile(ctx, other, p.ID, "a.png", pngBytes(t), lgDept); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("upload out of scope: %v", err)
 		}
-		c.Set(cst(2024, 7, 30, 10))
-		_, err = db.SubmitProblem(ctx, county, p.ID, ledger.Submission{Summary: "已加固", Result: ledger.Done,
+		c.Set(lgCST(2024, 7, 30, 10))
+		_, err = db.SubmitProblem(ctx, lgCounty, p.ID, ledger.Submission{Summary: "已加固", Result: ledger.Done,
 			Evidence: []ledger.Evidence{{Kind: "photo", Key: "nope"}}}, lgDept)
 		wantCode(t, err, apperr.Invalid, "evidence")
-		p = ok[*ledger.Problem](t)(db.SubmitProblem(ctx, county, p.ID, ledger.Submission{Summary: "已完成加固", Result: ledger.Done,
+		p = lgMust[*ledger.Problem](t)(db.SubmitProblem(ctx, lgCounty, p.ID, ledger.Submission{Summary: "已完成加固", Result: ledger.Done,
 			Evidence: []ledger.Evidence{{Kind: "photo", Key: photo.Key}, {Kind: "text", Text: "加固费用已拨付"}}}, lgDept))
 		if p.State != ledger.Submitted || p.Submissions[0].Evidence[0].Name != "加固后.png" {
 			t.Fatalf("submit: %+v", p.Submissions)
 		}
-		files := ok[[]store.EvidenceFile](t)(db.EvidenceFiles(ctx, county, p.ID))
+		files := lgMust[[]store.EvidenceFile](t)(db.EvidenceFiles(ctx, lgCounty, p.ID))
 		if len(files) != 1 || !files[0].Submitted {
 			t.Fatalf("files %+v", files)
 		}
-		f, data, err := db.EvidenceData(ctx, county, photo.Key)
+		f, data, err := db.EvidenceData(ctx, lgCounty, photo.Key)
 		if err != nil || !bytes.Equal(data, pngBytes(t)) || f.SHA256 != photo.SHA256 {
 			t.Fatalf("evidence data: %v", err)
 		}
@@ -183,46 +185,46 @@ func TestLedgerOrdinaryLifeInStore(t *testing.T) {
 		}
 
 		// First rejection: a new time limit. Second: the accountability list.
-		c.Set(cst(2024, 7, 31, 9))
-		p = ok[*ledger.Problem](t)(db.RejectProblem(ctx, county, p.ID, ledger.Review{Opinion: "加固不彻底", NewLimit: deadline.Date(2024, 8, 5)}, lgAbove))
+		c.Set(lgCST(2024, 7, 31, 9))
+		p = lgMust[*ledger.Problem](t)(db.RejectProblem(ctx, lgCounty, p.ID, ledger.Review{Opinion: "加固不彻底", NewLimit: deadline.Date(2024, 8, 5)}, lgAbove))
 		if p.State != ledger.Planned || p.Rejections != 1 || p.OnAccountabilityList() {
 			t.Fatalf("first rejection: %s %d", p.State, p.Rejections)
 		}
-		c.Set(cst(2024, 8, 3, 9))
-		p = ok[*ledger.Problem](t)(db.SubmitProblem(ctx, county, p.ID, ledger.Submission{Summary: "二次加固", Result: ledger.Done,
+		c.Set(lgCST(2024, 8, 3, 9))
+		p = lgMust[*ledger.Problem](t)(db.SubmitProblem(ctx, lgCounty, p.ID, ledger.Submission{Summary: "二次加固", Result: ledger.Done,
 			Evidence: []ledger.Evidence{{Kind: "text", Text: "已二次加固"}}}, lgDept))
-		c.Set(cst(2024, 8, 5, 9))
-		p = ok[*ledger.Problem](t)(db.RejectProblem(ctx, county, p.ID, ledger.Review{Opinion: "仍不合格", NewLimit: deadline.Date(2024, 8, 8)}, lgAbove))
-		list, total, err := db.AccountabilityList(ctx, county, store.ProblemFilter{})
+		c.Set(lgCST(2024, 8, 5, 9))
+		p = lgMust[*ledger.Problem](t)(db.RejectProblem(ctx, lgCounty, p.ID, ledger.Review{Opinion: "仍不合格", NewLimit: deadline.Date(2024, 8, 8)}, lgAbove))
+		list, total, err := db.AccountabilityList(ctx, lgCounty, store.ProblemFilter{})
 		if err != nil || total != 1 || len(list) != 1 || list[0].Code != ledger.FlagRejectedTwice || list[0].Owner != "赵局长" || list[0].Number != p.Number {
 			t.Fatalf("accountability %+v %d %v", list, total, err)
 		}
 		sameAsStored(t, db, p)
 
-		c.Set(cst(2024, 8, 7, 9))
-		p = ok[*ledger.Problem](t)(db.SubmitProblem(ctx, county, p.ID, ledger.Submission{Summary: "重建完成", Result: ledger.DoneSustained,
+		c.Set(lgCST(2024, 8, 7, 9))
+		p = lgMust[*ledger.Problem](t)(db.SubmitProblem(ctx, lgCounty, p.ID, ledger.Submission{Summary: "重建完成", Result: ledger.DoneSustained,
 			Evidence: []ledger.Evidence{{Kind: "text", Text: "已重建"}}}, lgDept))
-		c.Set(cst(2024, 8, 9, 9))
-		p = ok[*ledger.Problem](t)(db.AcceptProblem(ctx, county, p.ID, ledger.Review{Opinion: "验收合格"}, lgAbove))
+		c.Set(lgCST(2024, 8, 9, 9))
+		p = lgMust[*ledger.Problem](t)(db.AcceptProblem(ctx, lgCounty, p.ID, ledger.Review{Opinion: "验收合格"}, lgAbove))
 		if p.State != ledger.Closed || p.Result != ledger.DoneSustained {
 			t.Fatalf("accept: %s %s", p.State, p.Result)
 		}
-		if _, err := db.AcceptProblem(ctx, county, p.ID, ledger.Review{Opinion: "再次验收"}, lgAbove); !apperr.Is(err, apperr.Conflict) {
+		if _, err := db.AcceptProblem(ctx, lgCounty, p.ID, ledger.Review{Opinion: "再次验收"}, lgAbove); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("accepting a closed problem: %v", err)
 		}
-		if _, err := db.AddEvidenceFile(ctx, county, p.ID, "a.png", pngBytes(t), lgDept); !apperr.Is(err, apperr.Conflict) {
+		if _, err := db.AddEvidenceFile(ctx, lgCounty, p.ID, "a.png", pngBytes(t), lgDept); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("upload to a closed problem: %v", err)
 		}
 
 		// Relapse: back to rectification, history kept.
-		c.Set(cst(2024, 9, 1, 9))
+		c.Set(lgCST(2024, 9, 1, 9))
 		n := len(p.History)
-		p = ok[*ledger.Problem](t)(db.ReopenProblem(ctx, county, p.ID, ledger.Reopening{Reason: "雨后墙体再次开裂"}, lgCadre))
+		p = lgMust[*ledger.Problem](t)(db.ReopenProblem(ctx, lgCounty, p.ID, ledger.Reopening{Reason: "雨后墙体再次开裂"}, lgCadre))
 		if p.State != ledger.Planned || p.Reopens != 1 || len(p.History) != n+1 || p.DeadlineText() != "2024年9月8日前" {
 			t.Fatalf("reopen: %s %d %s", p.State, len(p.History), p.DeadlineText())
 		}
 		sameAsStored(t, db, p)
-		got := ok[*ledger.Problem](t)(db.ProblemByNumber(ctx, county, p.Number))
+		got := lgMust[*ledger.Problem](t)(db.ProblemByNumber(ctx, lgCounty, p.Number))
 		if got.ID != p.ID || len(got.Progress) != 1 || len(got.Submissions) != 3 {
 			t.Fatalf("by number: %+v", got)
 		}
@@ -233,8 +235,8 @@ func TestLedgerOrdinaryLifeInStore(t *testing.T) {
 // a missed deadline found by the periodic check, a missed acceptance.
 func TestLedgerMajorLifeInStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		c := lgSeed(t, db, cst(2024, 8, 1, 9))
-		p, err := db.CreateProblem(ctx, county, ledger.Draft{Description: "东堡村集中供水工程水质不达标", Dimension: "饮水安全",
+		c := lgSeed(t, db, lgCST(2024, 8, 1, 9))
+		p, err := db.CreateProblem(ctx, lgCounty, ledger.Draft{Description: "东堡村集中供水工程水质不达标", Dimension: "饮水安全",
 			Region: lgVillage, Source: "考核督查反馈"}, lgAbove)
 		if err != nil {
 			t.Fatal(err)
@@ -242,15 +244,15 @@ func TestLedgerMajorLifeInStore(t *testing.T) {
 		if p.State != ledger.Decided || p.Current().Key != "plan" {
 			t.Fatalf("%s %+v", p.State, p.Current())
 		}
-		c.Set(cst(2024, 8, 2, 10))
-		p = ok[*ledger.Problem](t)(db.PlanProblem(ctx, county, p.ID, ledger.RectificationPlan{Severity: ledger.Major, TaskForce: "饮水安全保障专班",
+		c.Set(lgCST(2024, 8, 2, 10))
+		p = lgMust[*ledger.Problem](t)(db.PlanProblem(ctx, lgCounty, p.ID, ledger.RectificationPlan{Severity: ledger.Major, TaskForce: "饮水安全保障专班",
 			LeadUnit: "县水利局", Owner: "钱局长", Measures: "更换净化设备", Deadline: deadline.Date(2024, 9, 1)}, lgDept))
 
 		// Due-soon and overdue per stage, from the indexed due instant.
-		c.Set(cst(2024, 8, 31, 10))
+		c.Set(lgCST(2024, 8, 31, 10))
 		due := func(st deadline.State, stage string) int64 {
 			t.Helper()
-			pg, err := db.ListProblems(ctx, county, store.ProblemFilter{Due: st, Stage: stage})
+			pg, err := db.ListProblems(ctx, lgCounty, store.ProblemFilter{Due: st, Stage: stage})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -259,15 +261,15 @@ func TestLedgerMajorLifeInStore(t *testing.T) {
 		if due(deadline.Pending, "") != 1 || due(deadline.DueSoon, "") != 0 {
 			t.Fatal("two days before the deadline it is pending")
 		}
-		c.Set(cst(2024, 9, 1, 10))
+		c.Set(lgCST(2024, 9, 1, 10))
 		if due(deadline.DueSoon, "rectify_major") != 1 || due(deadline.DueSoon, "verify") != 0 || due(deadline.Overdue, "") != 0 {
 			t.Fatal("on the last day it is due soon")
 		}
 
-		c.Set(cst(2024, 8, 25, 10))
-		_, err = db.ExtendProblem(ctx, county, p.ID, ledger.Extension{Leader: "周副县长"}, lgAbove)
+		c.Set(lgCST(2024, 8, 25, 10))
+		_, err = db.ExtendProblem(ctx, lgCounty, p.ID, ledger.Extension{Leader: "周副县长"}, lgAbove)
 		wantCode(t, err, apperr.Invalid, "reason")
-		p = ok[*ledger.Problem](t)(db.ExtendProblem(ctx, county, p.ID, ledger.Extension{Leader: "周副县长", DecidedOn: deadline.Date(2024, 8, 24),
+		p = lgMust[*ledger.Problem](t)(db.ExtendProblem(ctx, lgCounty, p.ID, ledger.Extension{Leader: "周副县长", DecidedOn: deadline.Date(2024, 8, 24),
 			Reason: "设备到货延迟", Plan: "9月10日到货，9月15日前安装调试", NewDeadline: deadline.Date(2024, 9, 15)}, lgAbove))
 		if p.DeadlineText() != "2024年9月15日前" || len(p.Extensions) != 1 {
 			t.Fatalf("extend: %s", p.DeadlineText())
@@ -275,44 +277,44 @@ func TestLedgerMajorLifeInStore(t *testing.T) {
 		sameAsStored(t, db, p)
 
 		// The periodic check flags the missed deadline once.
-		c.Set(cst(2024, 9, 15, 23))
-		if n := ok[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 0 {
+		c.Set(lgCST(2024, 9, 15, 23))
+		if n := lgMust[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 0 {
 			t.Fatalf("flagged on the last day: %d", n)
 		}
-		c.Set(cst(2024, 9, 16, 8))
+		c.Set(lgCST(2024, 9, 16, 8))
 		if due(deadline.Overdue, "rectify_major") != 1 {
 			t.Fatal("overdue after the extended deadline")
 		}
-		if n := ok[int](t)(db.CheckOverdue(ctx, store.ScopeOf(lgVillage2))); n != 0 {
+		if n := lgMust[int](t)(db.CheckOverdue(ctx, store.ScopeOf(lgVillage2))); n != 0 {
 			t.Fatalf("the check of another village flagged %d", n)
 		}
-		if n := ok[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 1 {
+		if n := lgMust[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 1 {
 			t.Fatalf("check flagged %d", n)
 		}
-		if n := ok[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 0 {
+		if n := lgMust[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 0 {
 			t.Fatalf("second check flagged %d", n)
 		}
-		pg := ok[*store.ProblemPage](t)(db.ListProblems(ctx, county, store.ProblemFilter{Accountable: true}))
+		pg := lgMust[*store.ProblemPage](t)(db.ListProblems(ctx, lgCounty, store.ProblemFilter{Accountable: true}))
 		if pg.Total != 1 || pg.Items[0].Accountability[0].Code != ledger.FlagStageMissed {
 			t.Fatalf("accountable %+v", pg.Items)
 		}
 
 		// Submitted late; nobody accepts within 7 days: found on read.
-		c.Set(cst(2024, 9, 18, 10))
-		p = ok[*ledger.Problem](t)(db.SubmitProblem(ctx, county, p.ID, ledger.Submission{Summary: "设备已更换，水质复检达标", Result: ledger.Done,
+		c.Set(lgCST(2024, 9, 18, 10))
+		p = lgMust[*ledger.Problem](t)(db.SubmitProblem(ctx, lgCounty, p.ID, ledger.Submission{Summary: "设备已更换，水质复检达标", Result: ledger.Done,
 			Evidence: []ledger.Evidence{{Kind: "text", Text: "复检报告编号2024-118"}}}, lgDept))
-		c.Set(cst(2024, 9, 26, 8))
-		p = ok[*ledger.Problem](t)(db.Problem(ctx, county, p.ID))
+		c.Set(lgCST(2024, 9, 26, 8))
+		p = lgMust[*ledger.Problem](t)(db.Problem(ctx, lgCounty, p.ID))
 		if len(p.Accountability) != 2 || p.Accountability[1].Code != ledger.FlagAcceptanceMissed {
 			t.Fatalf("missed acceptance not flagged on read: %+v", p.Accountability)
 		}
-		list, _, err := db.AccountabilityList(ctx, county, store.ProblemFilter{})
+		list, _, err := db.AccountabilityList(ctx, lgCounty, store.ProblemFilter{})
 		if err != nil || len(list) != 2 || list[0].Code != ledger.FlagAcceptanceMissed || list[1].Code != ledger.FlagStageMissed {
 			t.Fatalf("list %+v", list)
 		}
-		p = ok[*ledger.Problem](t)(db.AcceptProblem(ctx, county, p.ID, ledger.Review{Opinion: "复检达标，同意销号"}, lgAbove))
+		p = lgMust[*ledger.Problem](t)(db.AcceptProblem(ctx, lgCounty, p.ID, ledger.Review{Opinion: "复检达标，同意销号"}, lgAbove))
 		sameAsStored(t, db, p)
-		if n := ok[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 0 {
+		if n := lgMust[int](t)(db.CheckOverdue(ctx, store.Everywhere)); n != 0 {
 			t.Fatalf("closed problem flagged: %d", n)
 		}
 	})
@@ -320,20 +322,20 @@ func TestLedgerMajorLifeInStore(t *testing.T) {
 
 func TestLedgerListFiltersAndBulletin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		c := lgSeed(t, db, cst(2024, 7, 22, 9)) // a Monday
+		c := lgSeed(t, db, lgCST(2024, 7, 22, 9)) // a Monday
 		mk := func(desc, dim, reg, src string) *ledger.Problem {
 			t.Helper()
-			return ok[*ledger.Problem](t)(db.CreateProblem(ctx, county, ledger.Draft{Description: desc, Dimension: dim, Region: reg, Source: src}, lgCadre))
+			return lgMust[*ledger.Problem](t)(db.CreateProblem(ctx, lgCounty, ledger.Draft{Description: desc, Dimension: dim, Region: reg, Source: src}, lgCadre))
 		}
 		a := mk("适龄儿童辍学", "education", lgVillage, "visit")
 		b := mk("饮水不达标", "water", lgVillage2, "inspection")
 		mk("住房裂缝", "housing", lgVillage2, "visit")
-		ok[*ledger.Problem](t)(db.PlanProblem(ctx, county, b.ID, ledger.RectificationPlan{Severity: ledger.Ordinary, TaskForce: "饮水安全保障专班",
+		lgMust[*ledger.Problem](t)(db.PlanProblem(ctx, lgCounty, b.ID, ledger.RectificationPlan{Severity: ledger.Ordinary, TaskForce: "饮水安全保障专班",
 			LeadUnit: "县水利局", Owner: "钱局长", Measures: "更换设备"}, lgDept))
-		c.Set(cst(2024, 7, 24, 9)) // a's verification (due by the end of 23 July) is overdue
+		c.Set(lgCST(2024, 7, 24, 9)) // a's verification (due by the end of 23 July) is overdue
 		count := func(f store.ProblemFilter) int64 {
 			t.Helper()
-			pg, err := db.ListProblems(ctx, county, f)
+			pg, err := db.ListProblems(ctx, lgCounty, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -373,32 +375,32 @@ func TestLedgerListFiltersAndBulletin(t *testing.T) {
 			t.Fatalf("a filter outside the scope found %d", pg.Total)
 		}
 		for _, bad := range []store.ProblemFilter{{Dimension: "天气"}, {Result: "已完成"}, {Due: "late"}, {States: []ledger.State{"x"}}, {Order: "x"}, {Region: "14x"}} {
-			if _, err := db.ListProblems(ctx, county, bad); !apperr.Is(err, apperr.Invalid) {
+			if _, err := db.ListProblems(ctx, lgCounty, bad); !apperr.Is(err, apperr.Invalid) {
 				t.Errorf("%+v: %v", bad, err)
 			}
 		}
-		pg := ok[*store.ProblemPage](t)(db.ListProblems(ctx, county, store.ProblemFilter{Order: "due", Limit: 1}))
+		pg := lgMust[*store.ProblemPage](t)(db.ListProblems(ctx, lgCounty, store.ProblemFilter{Order: "due", Limit: 1}))
 		if len(pg.Items) != 1 || pg.Items[0].Current().Key != "verify" || pg.Total != 3 {
 			t.Fatalf("most urgent first: %+v", pg.Items[0])
 		}
 
-		bl := ok[ledger.Bulletin](t)(db.Bulletin(ctx, county, store.BulletinFilter{}))
+		bl := lgMust[ledger.Bulletin](t)(db.Bulletin(ctx, lgCounty, store.BulletinFilter{}))
 		if bl.Total.New != 3 || bl.Total.Open != 3 || bl.Total.Overdue != 2 || len(bl.Overdue) != 2 || bl.Week.Label() != "2024年7月22日—2024年7月28日" {
 			t.Fatalf("bulletin %+v", bl.Total)
 		}
-		bl = ok[ledger.Bulletin](t)(db.Bulletin(ctx, county, store.BulletinFilter{TaskForce: "饮水安全保障专班"}))
+		bl = lgMust[ledger.Bulletin](t)(db.Bulletin(ctx, lgCounty, store.BulletinFilter{TaskForce: "饮水安全保障专班"}))
 		if bl.Total.Open != 1 || bl.Total.Overdue != 0 || len(bl.ByLeadUnit) != 1 || bl.ByLeadUnit[0].Key != "县水利局" {
 			t.Fatalf("task force bulletin %+v", bl)
 		}
-		bl = ok[ledger.Bulletin](t)(db.Bulletin(ctx, store.ScopeOf(lgVillage), store.BulletinFilter{}))
+		bl = lgMust[ledger.Bulletin](t)(db.Bulletin(ctx, store.ScopeOf(lgVillage), store.BulletinFilter{}))
 		if bl.Total.New != 1 {
 			t.Fatalf("village bulletin %+v", bl.Total)
 		}
 
 		// Streaming every problem with its progress.
-		ok[*ledger.Problem](t)(db.AddProgress(ctx, county, b.ID, ledger.ProgressEntry{Text: "设备已采购"}, lgDept))
+		lgMust[*ledger.Problem](t)(db.AddProgress(ctx, lgCounty, b.ID, ledger.ProgressEntry{Text: "设备已采购"}, lgDept))
 		var seen []string
-		err := db.EachProblem(ctx, county, store.ProblemFilter{}, func(p *ledger.Problem) error {
+		err := db.EachProblem(ctx, lgCounty, store.ProblemFilter{}, func(p *ledger.Problem) error {
 			seen = append(seen, p.Number+":"+ledger.FormatProgress(p.Progress))
 			return nil
 		})
@@ -410,12 +412,12 @@ func TestLedgerListFiltersAndBulletin(t *testing.T) {
 
 func TestLedgerImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		c := lgSeed(t, db, cst(2024, 7, 25, 10))
-		known := ok[*ledger.Problem](t)(db.CreateProblem(ctx, county, ledger.Draft{Description: "送教上门台账不规范", Dimension: "education",
+		c := lgSeed(t, db, lgCST(2024, 7, 25, 10))
+		known := lgMust[*ledger.Problem](t)(db.CreateProblem(ctx, lgCounty, ledger.Draft{Description: "送教上门台账不规范", Dimension: "education",
 			Region: lgVillage, Source: "inspection"}, lgAbove))
-		known = ok[*ledger.Problem](t)(db.PlanProblem(ctx, county, known.ID, ledger.RectificationPlan{Severity: ledger.Ordinary,
+		known = lgMust[*ledger.Problem](t)(db.PlanProblem(ctx, lgCounty, known.ID, ledger.RectificationPlan{Severity: ledger.Ordinary,
 			TaskForce: "控辍保学专班", LeadUnit: "县教科局", Owner: "钱局长", Measures: "规范台账"}, lgDept))
-		c.Set(cst(2024, 7, 27, 10))
+		c.Set(lgCST(2024, 7, 27, 10))
 		row := func(line int, cells ...string) ledger.Row {
 			t.Helper()
 			r, err := ledger.ParseRow(cells, line, 2024)
@@ -435,12 +437,12 @@ func TestLedgerImport(t *testing.T) {
 			New: ledger.ImportContext{Region: lgVillage},
 		}
 		countAll := func() int64 {
-			pg := ok[*store.ProblemPage](t)(db.ListProblems(ctx, store.Everywhere, store.ProblemFilter{}))
+			pg := lgMust[*store.ProblemPage](t)(db.ListProblems(ctx, store.Everywhere, store.ProblemFilter{}))
 			return pg.Total
 		}
 		// A dry run stores nothing.
 		in.DryRun = true
-		res := ok[*store.LedgerImportResult](t)(db.ImportLedger(ctx, county, in, lgDept))
+		res := lgMust[*store.LedgerImportResult](t)(db.ImportLedger(ctx, lgCounty, in, lgDept))
 		if res.Added != 1 || res.Updated != 1 || countAll() != 1 {
 			t.Fatalf("dry run %+v", res)
 		}
@@ -448,37 +450,37 @@ func TestLedgerImport(t *testing.T) {
 		bad := in
 		bad.DryRun = false
 		bad.Rows = append(append([]ledger.Row(nil), in.Rows...), row(7, "3", "问题", "措施", "", "8月3日前", "正在整改", "县教科局", "", "钱局长", "编号:141121-2024-09999"))
-		_, err := db.ImportLedger(ctx, county, bad, lgDept)
+		_, err := db.ImportLedger(ctx, lgCounty, bad, lgDept)
 		wantCode(t, err, apperr.Invalid, "remarks")
 		if fs := apperr.FieldsOf(err); len(fs) != 1 || fs[0].Row != 7 || !strings.Contains(fs[0].Message, "141121-2024-09999") {
 			t.Fatalf("fields %+v", fs)
 		}
-		if countAll() != 1 || len(ok[*ledger.Problem](t)(db.Problem(ctx, county, known.ID)).Progress) != 0 {
+		if countAll() != 1 || len(lgMust[*ledger.Problem](t)(db.Problem(ctx, lgCounty, known.ID)).Progress) != 0 {
 			t.Fatal("a refused import changed the ledger")
 		}
 		noRegion := in
 		noRegion.DryRun, noRegion.New = false, ledger.ImportContext{}
-		_, err = db.ImportLedger(ctx, county, noRegion, lgDept)
+		_, err = db.ImportLedger(ctx, lgCounty, noRegion, lgDept)
 		wantCode(t, err, apperr.Invalid, "region")
 		_, err = db.ImportLedger(ctx, store.ScopeOf(lgVillage2), store.LedgerImport{Rows: in.Rows[:1]}, lgDept)
 		wantCode(t, err, apperr.Invalid, "remarks") // the known number is outside that scope
 
 		in.DryRun = false
-		res = ok[*store.LedgerImportResult](t)(db.ImportLedger(ctx, county, in, lgDept))
+		res = lgMust[*store.LedgerImportResult](t)(db.ImportLedger(ctx, lgCounty, in, lgDept))
 		if res.Added != 1 || res.Updated != 1 || len(res.Numbers) != 2 || res.Numbers[0] != known.Number {
 			t.Fatalf("import %+v", res)
 		}
-		got := ok[*ledger.Problem](t)(db.Problem(ctx, county, known.ID))
+		got := lgMust[*ledger.Problem](t)(db.Problem(ctx, lgCounty, known.ID))
 		if len(got.Progress) != 1 || got.Progress[0].Text != "完成摸排" {
 			t.Fatalf("progress not merged: %+v", got.Progress)
 		}
-		added := ok[*ledger.Problem](t)(db.ProblemByNumber(ctx, county, res.Numbers[1]))
+		added := lgMust[*ledger.Problem](t)(db.ProblemByNumber(ctx, lgCounty, res.Numbers[1]))
 		if added.Dimension != ledger.DimEducation || added.TaskForce != "控辍保学专班" || added.State != ledger.Planned || added.DeadlineText() != "2024年8月3日前" {
 			t.Fatalf("added %+v", added)
 		}
 		// The same file again changes nothing.
 		in.Rows[1] = row(6, ledger.ToRow(added, 2)...)
-		res = ok[*store.LedgerImportResult](t)(db.ImportLedger(ctx, county, in, lgDept))
+		res = lgMust[*store.LedgerImportResult](t)(db.ImportLedger(ctx, lgCounty, in, lgDept))
 		if res.Added != 0 || res.Updated != 0 || res.Unchanged != 2 {
 			t.Fatalf("re-import %+v", res)
 		}
