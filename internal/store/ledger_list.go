@@ -23,6 +23,7 @@ type ProblemFilter struct {
 	Due         deadline.State // of the open stage: overdue, due_soon or pending
 	Accountable bool           // on the accountability list
 	Owner       string         // 责任人, exact
+	LeadUnits   []string       // any of these lead units (a department's names)
 	HouseholdID int64
 	CreatedBy   int64  // account that reported it
 	Number      string // problem number, or its prefix
@@ -71,6 +72,12 @@ func (f *ProblemFilter) where(sc Scope, now time.Time) (string, []any, error) {
 	}
 	if f.Owner != "" {
 		eq("owner", strings.TrimSpace(f.Owner))
+	}
+	if len(f.LeadUnits) > 0 {
+		for _, u := range f.LeadUnits {
+			args = append(args, u)
+		}
+		where = append(where, "p.lead_unit IN ("+placeholders(len(f.LeadUnits))+")")
 	}
 	if f.Dimension != "" {
 		code, ok := ledger.Dimension.Parse(strings.TrimSpace(f.Dimension))
@@ -425,4 +432,34 @@ func (db *DB) CheckOverdue(ctx context.Context, sc Scope) (int, error) {
 			return flagged, nil // nothing changed: avoid looping on rows that cannot be flagged
 		}
 	}
+}
+
+// LedgerNames lists the task forces and lead units used by the problems
+// inside the scope, for the filters of a page.
+func (db *DB) LedgerNames(ctx context.Context, sc Scope) (taskForces, leadUnits []string, err error) {
+	lo, hi, err := sc.bounds()
+	if err != nil {
+		return nil, nil, err
+	}
+	read := func(col string) ([]string, error) {
+		rows, err := db.query(ctx, `SELECT DISTINCT `+col+` FROM problems WHERE region_code >= ? AND region_code < ? AND `+col+` <> '' ORDER BY `+col+` LIMIT 500`, lo, hi)
+		if err != nil {
+			return nil, translate(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				return nil, translate(err)
+			}
+			out = append(out, v)
+		}
+		return out, translate(rows.Err())
+	}
+	if taskForces, err = read("task_force"); err != nil {
+		return nil, nil, err
+	}
+	leadUnits, err = read("lead_unit")
+	return taskForces, leadUnits, err
 }
