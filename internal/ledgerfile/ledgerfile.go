@@ -218,10 +218,17 @@ func (p *Parsed) Err() error {
 	return validationError(p.Errors)
 }
 
+// maxListed is how many problems a message lists; Fields holds them all.
+const maxListed = 20
+
 func validationError(fs []apperr.FieldError) error {
-	parts := make([]string, len(fs))
+	var parts []string
 	for i, f := range fs {
-		parts[i] = f.String()
+		if i == maxListed {
+			parts = append(parts, fmt.Sprintf("……共%d处错误，详见错误明细", len(fs)))
+			break
+		}
+		parts = append(parts, f.String())
 	}
 	return &apperr.Error{Code: apperr.Invalid, Message: strings.Join(parts, "；"), Fields: append([]apperr.FieldError(nil), fs...)}
 }

@@ -38,6 +38,16 @@ const problemCols = `p.id, p.county, p.region_code, p.number, p.household_id, p.
 	p.result, p.remarks, p.explanation, p.state, p.stages, p.submissions, p.flags, p.rejections, p.reopens,
 	p.created_at, p.updated_at, p.closed_at, p.version`
 
+// Lighter column sets: the JSON columns a reader does not need are read as
+// '[]' (no bytes moved, nothing decoded).
+var (
+	// problemListCols leave out the submissions (lists, the bulletin).
+	problemListCols = strings.Replace(problemCols, "p.submissions", "'[]'", 1)
+	// problemRowCols leave out stages, submissions and flags: the template's
+	// fields only (exports).
+	problemRowCols = strings.NewReplacer("p.stages", "'[]'", "p.submissions", "'[]'", "p.flags", "'[]'").Replace(problemCols)
+)
+
 type scanner interface{ Scan(...any) error }
 
 // scanProblem reads one row of problemCols. It returns the row's version.
@@ -119,12 +129,19 @@ func tsOrEmpty(t time.Time) string {
 	return ts(t)
 }
 
-// openStage returns the key and due instant (ts) of the open stage, and the
-// due instant again if that stage is already on the accountability list.
+// noDue is the stage_due of a problem with no open stage: "~" sorts after
+// every timestamp (byte order), so that ordering by stage_due lists the most
+// urgent first and problems with nothing due last, straight from the index,
+// and "stage_due <= now" finds the overdue without another condition.
+const noDue = "~"
+
+// openStage returns the key and due instant (ts) of the open stage (noDue
+// when none), and the due instant again if that stage is already on the
+// accountability list.
 func openStage(p *ledger.Problem) (key, due, flaggedDue string) {
 	s := p.Current()
 	if s == nil {
-		return "", "", ""
+		return "", noDue, ""
 	}
 	key, due = s.Key, ts(s.Due)
 	for _, f := range p.Accountability {
@@ -573,7 +590,7 @@ func (db *DB) ProblemByNumber(ctx context.Context, sc Scope, number string) (*le
 // needsCheck reports whether the open stage is overdue and not yet flagged.
 func needsCheck(p *ledger.Problem, now time.Time) bool {
 	_, due, flagged := openStage(p)
-	return due != "" && due <= ts(now) && flagged != due
+	return due != noDue && due <= ts(now) && flagged != due
 }
 
 // act runs fn on a problem inside one write transaction and stores the

@@ -681,7 +681,7 @@ func (s *Server) exportLedger(w http.ResponseWriter, r *http.Request, lc *ledger
 	h := ledger.Header{TaskForce: f.TaskForce, LeadUnit: f.LeadUnit, FilledBy: lc.Actor.Name, Date: deadline.Day(now)}
 	title := ledger.TemplateTitle(unit, now.In(clock.China).Year())
 	// Check the filter before the first byte goes out.
-	if _, err := s.DB.ProblemIDs(r.Context(), lc.Scope, f, 1); err != nil {
+	if _, _, err := s.DB.ProblemIDs(r.Context(), lc.Scope, f, 1); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", xlsxType)

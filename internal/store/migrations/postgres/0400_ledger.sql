@@ -35,7 +35,7 @@ CREATE TABLE problems (
     explanation      TEXT NOT NULL DEFAULT '',
     state            TEXT COLLATE "C" NOT NULL,
     stage            TEXT COLLATE "C" NOT NULL DEFAULT '',   -- key of the open stage, '' when none
-    stage_due        TEXT COLLATE "C" NOT NULL DEFAULT '',   -- its due instant (ts), '' when none
+    stage_due        TEXT COLLATE "C" NOT NULL DEFAULT '~',   -- its due instant (ts), '~' when none (sorts last)
     flagged_due      TEXT COLLATE "C" NOT NULL DEFAULT '',   -- = stage_due once that stage is on the accountability list
     stages           TEXT NOT NULL,              -- JSON []deadline.Stage
     submissions      TEXT NOT NULL DEFAULT '[]', -- JSON []ledger.Submission
@@ -52,15 +52,21 @@ CREATE TABLE problems (
     UNIQUE (county, number)
 );
 CREATE UNIQUE INDEX problems_source_ref ON problems (county, source, source_ref) WHERE source_ref <> '';
+-- The list's indexes (store.ProblemFilter.from chooses one on SQLite). The
+-- indexes of the common filters carry the other filter columns after id, so
+-- that a second filter and the count are answered from the index alone.
 CREATE INDEX problems_region ON problems (region_code, id);
-CREATE INDEX problems_due ON problems (stage_due, region_code);
+CREATE INDEX problems_due ON problems (stage_due, region_code, flagged_due);
 CREATE INDEX problems_stage ON problems (stage, stage_due, region_code);
-CREATE INDEX problems_state ON problems (state, region_code, id);
+CREATE INDEX problems_state ON problems (state, region_code, id, stage_due);
 CREATE INDEX problems_result ON problems (result, region_code, id);
-CREATE INDEX problems_dimension ON problems (dimension, region_code, id);
-CREATE INDEX problems_lead_unit ON problems (lead_unit, region_code, id);
-CREATE INDEX problems_task_force ON problems (task_force, region_code, id);
+CREATE INDEX problems_dimension ON problems (dimension, region_code, id, result, state, stage_due, accountable);
+CREATE INDEX problems_lead_unit ON problems (lead_unit, region_code, id, result, state, stage_due, accountable);
+CREATE INDEX problems_task_force ON problems (task_force, region_code, id, result, state, stage_due, accountable);
 CREATE INDEX problems_accountable ON problems (accountable, region_code, id);
+CREATE INDEX problems_flagged ON problems (accountable, flagged_at, id);
+CREATE INDEX problems_created ON problems (created_at);
+CREATE INDEX problems_closed ON problems (closed_at);
 CREATE INDEX problems_household ON problems (household_id);
 
 -- The history: one row per ledger.Event, never updated nor deleted.
