@@ -113,7 +113,11 @@ func benchSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer func() { cancel(); <-done }()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	token, err := benchToken(ctx, db)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: bearerTransport{token, &http.Transport{MaxIdleConnsPerHost: 4}}}
 	county := store.ScopeOf("141121000000")
 	kinds := []struct {
 		name   string

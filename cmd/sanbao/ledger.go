@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/clock"
 	"sanbao/internal/deadline"
 	"sanbao/internal/demo"
@@ -18,8 +19,8 @@ import (
 	"sanbao/internal/store"
 )
 
-// cliActor is who acts from the command line, as the dossier prints it.
-var cliActor = ledger.Actor{Name: "命令行", Role: "系统管理"}
+// cliLedgerActor is who acts from the command line, as the dossier prints it.
+var cliLedgerActor = ledger.Actor{Name: "命令行", Role: "系统管理"}
 
 var ledgerCommands = map[string]struct {
 	summary string
@@ -64,7 +65,7 @@ func ledgerCheck(ctx context.Context, e *env, args []string) error {
 		}
 		sc = store.ScopeOf(code)
 	}
-	n, err := db.CheckOverdue(ctx, sc)
+	n, err := db.CheckOverdue(cliActor(ctx), sc)
 	if err != nil {
 		return err
 	}
@@ -129,8 +130,21 @@ func ledgerExport(ctx context.Context, e *env, args []string) error {
 	if err := w.Flush(); err != nil {
 		return apperr.Wrap(err, "write %s", *out)
 	}
+	if err := db.Record(cliActor(ctx), store.Change{Action: audit.ActExport, Object: "problem", Region: exportRegion(f.Region),
+		Detail: fmt.Sprintf("导出问题台账 %d 条到 %s", x.Rows(), *out)}); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "已导出 %d 个问题到 %s\n", x.Rows(), *out)
 	return nil
+}
+
+// exportRegion is the 12-digit region an export is recorded under ("" for
+// everywhere).
+func exportRegion(code string) string {
+	if c, err := region.Normalize(code); err == nil {
+		return c
+	}
+	return ""
 }
 
 func ledgerImport(ctx context.Context, e *env, args []string) error {
@@ -183,8 +197,8 @@ func ledgerImport(ctx context.Context, e *env, args []string) error {
 	if err := parsed.Err(); err != nil {
 		return refuse(err)
 	}
-	res, err := db.ImportLedger(ctx, store.Everywhere, store.LedgerImport{Header: parsed.Header, Rows: parsed.Rows, DryRun: *dry,
-		New: ledger.ImportContext{Region: *reg, Dimension: *dim}}, cliActor)
+	res, err := db.ImportLedger(cliActor(ctx), store.Everywhere, store.LedgerImport{Header: parsed.Header, Rows: parsed.Rows, DryRun: *dry,
+		New: ledger.ImportContext{Region: *reg, Dimension: *dim}}, cliLedgerActor)
 	if err != nil {
 		return refuse(err)
 	}
@@ -248,7 +262,7 @@ func loadLedgerDemo(ctx context.Context, db *store.DB, n int, seed uint64, e *en
 	}
 	done := 0
 	last := time.Now()
-	err = db.LoadProblems(ctx, func(add func([]*ledger.Problem) error) error {
+	err = db.LoadProblems(cliActor(ctx), func(add func([]*ledger.Problem) error) error {
 		return g.Each(2000, func(ps []*ledger.Problem) error {
 			if err := add(ps); err != nil {
 				return err

@@ -72,7 +72,10 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 
 	// The API, in process, on the loopback.
 	srv := web.New(db, logger(io.Discard, "error"))
-	srv.Open = true
+	token, err := benchToken(ctx, db)
+	if err != nil {
+		return err
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -82,7 +85,7 @@ func benchLedger(ctx context.Context, e *env, args []string) error {
 	go func() { done <- srv.Serve(sctx, l) }()
 	defer func() { cancel(); <-done }()
 	base := "http://" + l.Addr().String() + "/api/v1/problems?"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	client := &http.Client{Transport: bearerTransport{token, &http.Transport{MaxIdleConnsPerHost: 4}}}
 
 	rng := rand.New(rand.NewPCG(7, 7))
 	pick := func(xs []string) string { return xs[rng.IntN(len(xs))] }

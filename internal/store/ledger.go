@@ -510,7 +510,7 @@ func createProblemTx(tx *Tx, sc Scope, d ledger.Draft, by ledger.Actor, now time
 	if err := insertProblem(tx, p, by.AccountID); err != nil {
 		return nil, err
 	}
-	return p, nil
+	return p, auditProblem(tx, nil, p, 0)
 }
 
 // numberProblem assigns the next number when the problem has none, and
@@ -603,18 +603,18 @@ func (db *DB) act(ctx context.Context, sc Scope, id int64, fn func(tx *Tx, p *le
 		if err != nil {
 			return err
 		}
+		before, n := auditOf(r.p), r.nHistory
 		if err := fn(tx, r.p, now); err != nil {
 			return err
 		}
-		if len(r.p.History) == r.nHistory {
-			out = r.p // nothing happened
-			return nil
+		out = r.p
+		if len(r.p.History) == n {
+			return nil // nothing happened
 		}
 		if err := r.save(tx); err != nil {
 			return err
 		}
-		out = r.p
-		return nil
+		return auditProblem(tx, &before, r.p, n)
 	})
 	if err != nil {
 		return nil, err

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/ledger"
 	"sanbao/internal/region"
 )
@@ -27,7 +29,12 @@ var (
 func (db *DB) LoadProblems(ctx context.Context, fn func(add func(ps []*ledger.Problem) error) error) error {
 	return db.write(ctx, func(tx *Tx) error {
 		high := map[[2]string]int{}
+		loaded, firstRegion := 0, ""
 		add := func(ps []*ledger.Problem) error {
+			if len(ps) > 0 && firstRegion == "" {
+				firstRegion = region.CountyOf(ps[0].Region) + "000000"
+			}
+			loaded += len(ps)
 			ids, err := allocIDs(tx, "problems", len(ps))
 			if err != nil {
 				return err
@@ -88,6 +95,12 @@ func (db *DB) LoadProblems(ctx context.Context, fn func(add func(ps []*ledger.Pr
 		}
 		if err := fn(add); err != nil {
 			return err
+		}
+		if loaded > 0 {
+			if err := tx.audit(Change{Action: audit.ActImport, Object: "problem", Region: firstRegion,
+				Detail: fmt.Sprintf("批量载入问题台账 %d 条", loaded)}); err != nil {
+				return err
+			}
 		}
 		for k, n := range high {
 			year, _ := strconv.Atoi(k[1])

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"unicode"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/ledger"
 )
 
@@ -154,8 +156,9 @@ func (db *DB) AddEvidenceFile(ctx context.Context, sc Scope, problemID int64, na
 		if err != nil {
 			return err
 		}
-		var county, state string
-		err = tx.queryRow(`SELECT county, state FROM problems WHERE id = ? AND region_code >= ? AND region_code < ?`, problemID, lo, hi).Scan(&county, &state)
+		var county, state, region, number string
+		err = tx.queryRow(`SELECT county, state, region_code, number FROM problems WHERE id = ? AND region_code >= ? AND region_code < ?`,
+			problemID, lo, hi).Scan(&county, &state, &region, &number)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errNoProblem
 		}
@@ -168,7 +171,11 @@ func (db *DB) AddEvidenceFile(ctx context.Context, sc Scope, problemID int64, na
 		_, err = tx.exec(`INSERT INTO evidence_files (key, problem_id, county, kind, name, content_type, size, sha256, data,
 			uploaded_by, uploader, created_at, submitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.Key, problemID, county, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, data, f.UploadedBy, f.Uploader, ts(f.CreatedAt), false)
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActCreate, Object: "evidence", ObjectID: f.Key, Region: region,
+			Detail: fmt.Sprintf("问题%s上传整改材料：%s（%d字节）", number, f.Name, f.Size), New: f})
 	})
 	if err != nil {
 		return nil, err

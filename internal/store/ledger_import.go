@@ -113,6 +113,7 @@ func (db *DB) ImportLedger(ctx context.Context, sc Scope, in LedgerImport, by le
 				if err != nil {
 					return err
 				}
+				before, nh := auditOf(pr.p), pr.nHistory
 				events, warn, err := pr.p.MergeRow(r, by, now)
 				res.Warnings = append(res.Warnings, warn...)
 				if err != nil {
@@ -125,6 +126,9 @@ func (db *DB) ImportLedger(ctx context.Context, sc Scope, in LedgerImport, by le
 					continue
 				}
 				if err := pr.save(tx); err != nil {
+					return err
+				}
+				if err := auditProblem(tx, &before, pr.p, nh); err != nil {
 					return err
 				}
 				res.Updated++
@@ -164,6 +168,9 @@ func (db *DB) ImportLedger(ctx context.Context, sc Scope, in LedgerImport, by le
 			if err := insertProblem(tx, p, by.AccountID); err != nil {
 				rowErr(r.Line, err)
 				continue
+			}
+			if err := auditProblem(tx, nil, p, 0); err != nil {
+				return err
 			}
 			res.Numbers = append(res.Numbers, p.Number)
 			res.Added++

@@ -505,6 +505,7 @@ func (db *DB) CheckOverdue(ctx context.Context, sc Scope) (int, error) {
 				if err != nil {
 					return err
 				}
+				before, nh := auditOf(r.p), r.nHistory
 				if len(r.p.CheckOverdue(now)) == 0 {
 					// Already flagged: mend the marker so the row is not picked again.
 					_, _, fd := openStage(r.p)
@@ -514,6 +515,9 @@ func (db *DB) CheckOverdue(ctx context.Context, sc Scope) (int, error) {
 					continue
 				}
 				if err := r.save(tx); err != nil {
+					return err
+				}
+				if err := auditProblem(tx, &before, r.p, nh); err != nil {
 					return err
 				}
 				n++

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/clock"
 	"sanbao/internal/deadline"
@@ -631,6 +632,7 @@ func (s *Server) apiBulletinXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err := ledgerfile.WriteBulletin(&buf, title, b, names); err != nil {
 		return err
 	}
+	s.recordExport(r, lc, f.Region, "导出"+title)
 	writeXLSX(w, title+".xlsx", buf.Bytes())
 	return nil
 }
@@ -698,8 +700,38 @@ func (s *Server) exportLedger(w http.ResponseWriter, r *http.Request, lc *ledger
 	}
 	if err := x.Close(); err != nil {
 		s.Log.Error("ledger export failed", "err", err)
+		return nil
 	}
+	s.recordExport(r, lc, f.Region, fmt.Sprintf("导出问题台账 %d 条%s", x.Rows(), filterNote(f)))
 	return nil
+}
+
+// recordExport puts an export in the audit trail (the file has gone out: a
+// failure is logged, not answered).
+func (s *Server) recordExport(r *http.Request, lc *ledgerCaller, code, detail string) {
+	if code == "" && lc.Scope.Region != "*" {
+		code = lc.Scope.Region
+	}
+	if c, err := region.Normalize(code); err == nil {
+		code = c
+	}
+	if err := s.DB.Record(r.Context(), store.Change{Action: audit.ActExport, Object: "problem", Region: code, Detail: detail}); err != nil {
+		s.Log.Error("audit of an export failed", "err", err)
+	}
+}
+
+// filterNote names a filter's conditions for the audit trail.
+func filterNote(f store.ProblemFilter) string {
+	var parts []string
+	for _, kv := range [][2]string{{"区划", f.Region}, {"专班", f.TaskForce}, {"牵头单位", f.LeadUnit}, {"类别", f.Dimension}, {"结果", f.Result}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "（" + strings.Join(parts, "，") + "）"
 }
 
 // maxLedgerFile bounds an uploaded ledger workbook.

@@ -6,10 +6,8 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,18 +15,20 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sanbao/internal/auth"
 	"sanbao/internal/clock"
 	"sanbao/internal/region"
 	"sanbao/internal/store"
 	"sanbao/internal/store/storetest"
-	"sanbao/internal/web"
+	"sanbao/internal/web/webtest"
 )
 
-// lgClient talks to a test server as one account.
+// lgClient talks to a test server as one account (its API token).
 type lgClient struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
+	t     *testing.T
+	base  string
+	hc    *http.Client
+	token string
 }
 
 func (c *lgClient) do(method, path, ctype string, body io.Reader) *http.Response {
@@ -40,6 +40,7 @@ func (c *lgClient) do(method, path, ctype string, body io.Reader) *http.Response
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -88,8 +89,14 @@ func lgDay(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, clock.China)
 }
 
-// lgServer serves a database with two villages of 刘胡兰镇 at a manual clock.
-func lgServer(t *testing.T, db *store.DB, at time.Time) (*clock.Manual, *lgClient) {
+// lgEnv is a server over a database with two villages of 刘胡兰镇 at a
+// manual clock, and one account of each level that works on the ledger.
+type lgEnv struct {
+	clk                       *clock.Manual
+	cadre, town, dept, office *lgClient // 东堡村, 刘胡兰镇, a county department, the county office
+}
+
+func lgServer(t *testing.T, db *store.DB, at time.Time) *lgEnv {
 	t.Helper()
 	c := clock.NewManual(at)
 	db.Clock = c
@@ -100,70 +107,81 @@ func lgServer(t *testing.T, db *store.DB, at time.Time) (*clock.Manual, *lgClien
 	if err := db.AddVillages(ctx, []region.Region{{Code: "141121104201", Name: "东堡村"}, {Code: "141121104202", Name: "西堡村"}}); err != nil {
 		t.Fatal(err)
 	}
-	s := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, ts := webtest.Start(t, db)
 	s.Clock = c
-	s.Open = true
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	return c, &lgClient{t: t, base: ts.URL, hc: ts.Client()}
+	client := func(role auth.Role, code string) *lgClient {
+		return &lgClient{t: t, base: ts.URL, hc: ts.Client(), token: webtest.Token(t, db, role, code)}
+	}
+	return &lgEnv{clk: c, cadre: client(auth.RoleVillageCadre, "141121104201"), town: client(auth.RoleTownship, "141121104000"),
+		dept: client(auth.RoleDepartment, "141121000000"), office: client(auth.RoleCountyOffice, "141121000000")}
 }
 
 func id(out map[string]any) string { return itoa(int64(out["id"].(float64))) }
 
 func TestLedgerAPIWorkflow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		clk, c := lgServer(t, db, lgDay(2024, 7, 22, 9))
-		out := c.ok("POST", "/api/v1/problems", map[string]any{"description": "王某家住房出现裂缝", "dimension": "住房安全",
+		env := lgServer(t, db, lgDay(2024, 7, 22, 9))
+		clk, cadre, town, dept, office := env.clk, env.cadre, env.town, env.dept, env.office
+		out := cadre.ok("POST", "/api/v1/problems", map[string]any{"description": "王某家住房出现裂缝", "dimension": "住房安全",
 			"region": "141121104201", "source": "群众反映"})
 		pid := id(out)
 		if out["number"] != "141121-2024-00001" || out["state"] != "reported" || out["current"].(map[string]any)["key"] != "verify" {
 			t.Fatalf("created %v", out)
 		}
-		if acts := out["actions"].([]any); len(acts) == 0 || acts[0] != "verify" {
-			t.Fatalf("actions %v", acts)
+		if acts := out["actions"].([]any); len(acts) < 2 || acts[0] != "verify" {
+			t.Fatalf("the village cadre may verify: %v", acts)
 		}
-		// Refusals name the field; a state that forbids the action is a conflict.
+		if h := out["history"].([]any)[0].(map[string]any)["actor"].(map[string]any); h["name"] != "测试村两委干部" || h["role"] != "村两委干部" {
+			t.Fatalf("actor %v", h)
+		}
+		// Refusals: the field named; a state that forbids the action is a
+		// conflict; a level that does not act here is forbidden.
 		for _, tc := range []struct {
+			c      *lgClient
 			path   string
 			body   any
 			status int
 			field  string
 		}{
-			{"/api/v1/problems", map[string]any{"dimension": "天气", "region": "141121104201", "source": "visit"}, 422, "description"},
-			{"/api/v1/problems/" + pid + "/verify", map[string]any{}, 422, "findings"},
-			{"/api/v1/problems/" + pid + "/plan", map[string]any{"severity": "一般问题", "lead_unit": "县住建局", "owner": "赵局长", "measures": "加固"}, 409, ""},
-			{"/api/v1/problems/" + pid + "/extend", map[string]any{"decided_on": "明天"}, 422, "decided_on"},
-			{"/api/v1/problems/999999/verify", map[string]any{"findings": "x"}, 404, ""},
+			{cadre, "/api/v1/problems", map[string]any{"dimension": "天气", "region": "141121104201", "source": "visit"}, 422, "description"},
+			{cadre, "/api/v1/problems", map[string]any{"description": "x", "dimension": "water", "region": "141121104202", "source": "visit"}, 422, "region"},
+			{cadre, "/api/v1/problems/" + pid + "/verify", map[string]any{}, 422, "findings"},
+			{dept, "/api/v1/problems/" + pid + "/plan", map[string]any{"severity": "一般问题", "lead_unit": "县住建局", "owner": "赵局长", "measures": "加固"}, 409, ""},
+			{dept, "/api/v1/problems/" + pid + "/verify", map[string]any{"findings": "x"}, 403, ""},
+			{cadre, "/api/v1/problems/" + pid + "/decide", map[string]any{"forward": true}, 403, ""},
+			{cadre, "/api/v1/problems/" + pid + "/extend", map[string]any{"decided_on": "明天"}, 403, ""},
+			{office, "/api/v1/problems/" + pid + "/extend", map[string]any{"decided_on": "明天"}, 422, "decided_on"},
+			{cadre, "/api/v1/problems/999999/verify", map[string]any{"findings": "x"}, 404, ""},
 		} {
-			st, out := c.json("POST", tc.path, tc.body)
+			st, out := tc.c.json("POST", tc.path, tc.body)
 			_, field, msg := errField(out)
 			if st != tc.status || (tc.field != "" && field != tc.field) || msg == "" {
 				t.Errorf("%s: %d %s %q", tc.path, st, field, msg)
 			}
 		}
 		clk.Set(lgDay(2024, 7, 23, 10))
-		c.ok("POST", "/api/v1/problems/"+pid+"/verify", map[string]any{"findings": "东墙裂缝约2米"})
-		c.ok("POST", "/api/v1/problems/"+pid+"/decide", map[string]any{"forward": true, "opinion": "需鉴定", "department": "县住建局"})
-		out = c.ok("POST", "/api/v1/problems/"+pid+"/plan", map[string]any{"severity": "一般问题", "task_force": "住房安全保障专班",
+		cadre.ok("POST", "/api/v1/problems/"+pid+"/verify", map[string]any{"findings": "东墙裂缝约2米"})
+		town.ok("POST", "/api/v1/problems/"+pid+"/decide", map[string]any{"forward": true, "opinion": "需鉴定", "department": "县住建局"})
+		out = dept.ok("POST", "/api/v1/problems/"+pid+"/plan", map[string]any{"severity": "一般问题", "task_force": "住房安全保障专班",
 			"lead_unit": "县住建局", "supporting_units": []string{"刘胡兰镇人民政府"}, "owner": "赵局长", "measures": "鉴定并加固", "deadline": "7月28日前"})
 		if out["deadline"] != "2024-07-28T00:00:00+08:00" || out["result"] != "in_progress" {
 			t.Fatalf("plan %v %v", out["deadline"], out["result"])
 		}
-		c.ok("POST", "/api/v1/problems/"+pid+"/progress", map[string]any{"text": "完成鉴定，为C级"})
+		cadre.ok("POST", "/api/v1/problems/"+pid+"/progress", map[string]any{"text": "完成鉴定，为C级"})
 
 		// Evidence: uploaded, then named by its key; served safely.
 		var img bytes.Buffer
 		png.Encode(&img, image.NewGray(image.Rect(0, 0, 2, 2)))
-		st, body := c.upload("/api/v1/problems/"+pid+"/evidence", "加固后\"照片\".png", img.Bytes())
+		st, body := dept.upload("/api/v1/problems/"+pid+"/evidence", "加固后\"照片\".png", img.Bytes())
 		if st != 201 {
 			t.Fatalf("upload %d %s", st, body)
 		}
 		var ev map[string]any
 		json.Unmarshal(body, &ev)
-		if st, body := c.upload("/api/v1/problems/"+pid+"/evidence", "x.png", []byte("<svg onload=alert(1)>")); st != 422 {
+		if st, body := dept.upload("/api/v1/problems/"+pid+"/evidence", "x.png", []byte("<svg onload=alert(1)>")); st != 422 {
 			t.Fatalf("svg upload %d %s", st, body)
 		}
-		resp := c.do("GET", "/api/v1/evidence/"+ev["key"].(string), "", nil)
+		resp := town.do("GET", "/api/v1/evidence/"+ev["key"].(string), "", nil)
 		got, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		cd := resp.Header.Get("Content-Disposition")
@@ -174,51 +192,78 @@ func TestLedgerAPIWorkflow(t *testing.T) {
 		}
 
 		clk.Set(lgDay(2024, 7, 26, 10))
-		c.ok("POST", "/api/v1/problems/"+pid+"/submit", map[string]any{"summary": "已加固", "result": "整改完成",
+		dept.ok("POST", "/api/v1/problems/"+pid+"/submit", map[string]any{"summary": "已加固", "result": "整改完成",
 			"evidence": []map[string]any{{"kind": "photo", "key": ev["key"]}, {"kind": "text", "text": "费用已拨付"}}})
-		c.ok("POST", "/api/v1/problems/"+pid+"/reject", map[string]any{"opinion": "不彻底", "new_limit": "2024-07-30"})
-		c.ok("POST", "/api/v1/problems/"+pid+"/submit", map[string]any{"summary": "二次加固", "result": "整改完成",
+		if st, out := dept.json("POST", "/api/v1/problems/"+pid+"/accept", map[string]any{"opinion": "合格"}); st != 403 {
+			t.Fatalf("the submitter accepted its own rectification: %d %v", st, out)
+		}
+		office.ok("POST", "/api/v1/problems/"+pid+"/reject", map[string]any{"opinion": "不彻底", "new_limit": "2024-07-30"})
+		dept.ok("POST", "/api/v1/problems/"+pid+"/submit", map[string]any{"summary": "二次加固", "result": "整改完成",
 			"evidence": []map[string]any{{"kind": "text", "text": "已二次加固"}}})
-		c.ok("POST", "/api/v1/problems/"+pid+"/reject", map[string]any{"opinion": "仍不合格", "new_limit": "2024-08-02"})
-		acc := c.ok("GET", "/api/v1/ledger/accountability", nil)
+		office.ok("POST", "/api/v1/problems/"+pid+"/reject", map[string]any{"opinion": "仍不合格", "new_limit": "2024-08-02"})
+		acc := town.ok("GET", "/api/v1/ledger/accountability", nil)
 		if acc["total"].(float64) != 1 || acc["items"].([]any)[0].(map[string]any)["code"] != "rejected_twice" {
 			t.Fatalf("accountability %v", acc)
 		}
-		c.ok("POST", "/api/v1/problems/"+pid+"/submit", map[string]any{"summary": "重建", "result": "整改完成长期坚持",
+		dept.ok("POST", "/api/v1/problems/"+pid+"/submit", map[string]any{"summary": "重建", "result": "整改完成长期坚持",
 			"evidence": []map[string]any{{"kind": "text", "text": "已重建"}}})
-		out = c.ok("POST", "/api/v1/problems/"+pid+"/accept", map[string]any{"opinion": "合格"})
+		out = town.ok("POST", "/api/v1/problems/"+pid+"/accept", map[string]any{"opinion": "合格"})
 		if out["state"] != "closed" || len(out["dossier"].([]any)) != len(out["history"].([]any)) {
 			t.Fatalf("accept %v", out["state"])
 		}
 		clk.Set(lgDay(2024, 8, 20, 10))
-		out = c.ok("POST", "/api/v1/problems/"+pid+"/reopen", map[string]any{"reason": "墙体再次开裂"})
+		out = cadre.ok("POST", "/api/v1/problems/"+pid+"/reopen", map[string]any{"reason": "墙体再次开裂"})
 		if out["state"] != "planned" || out["reopens"].(float64) != 1 {
 			t.Fatalf("reopen %v", out["state"])
 		}
 
-		// Lists with filters.
-		c.ok("POST", "/api/v1/problems", map[string]any{"description": "饮水不达标", "dimension": "water", "region": "141121104202", "source": "inspection"})
-		for q, want := range map[string]float64{
-			"": 2, "?region=141121104202": 1, "?dimension=饮水安全": 1, "?state=planned,decided": 2, "?due=overdue": 0,
-			"?accountable=true": 1, "?result=正在整改": 1, "?mine=true": 2, "?stage=plan": 1, "?number=141121-2024-00002": 1,
+		// Lists with filters, each inside the account's scope.
+		office.ok("POST", "/api/v1/problems", map[string]any{"description": "饮水不达标", "dimension": "water", "region": "141121104202", "source": "inspection"})
+		for _, tc := range []struct {
+			c    *lgClient
+			q    string
+			want float64
+		}{
+			{office, "", 2}, {cadre, "", 1}, {office, "?region=141121104202", 1}, {cadre, "?region=141121104202", 0},
+			{office, "?dimension=饮水安全", 1}, {office, "?state=planned,decided", 2}, {office, "?due=overdue", 0},
+			{office, "?accountable=true", 1}, {office, "?result=正在整改", 1}, {office, "?stage=plan", 1},
+			{office, "?number=141121-2024-00002", 1}, {cadre, "?mine=true", 1}, {town, "?mine=true", 0}, {office, "?mine=true", 0},
 		} {
-			out := c.ok("GET", "/api/v1/problems"+q, nil)
-			if out["total"].(float64) != want {
-				t.Errorf("list%s: %v, want %v", q, out["total"], want)
+			out := tc.c.ok("GET", "/api/v1/problems"+tc.q, nil)
+			if out["total"].(float64) != tc.want {
+				t.Errorf("list%s: %v, want %v", tc.q, out["total"], tc.want)
 			}
 		}
-		if st, out := c.json("GET", "/api/v1/problems?due=late", nil); st != 422 {
+		if st, out := office.json("GET", "/api/v1/problems?due=late", nil); st != 422 {
 			t.Errorf("bad filter: %d %v", st, out)
 		}
-		bl := c.ok("GET", "/api/v1/ledger/bulletin?week=2024-08-19", nil)
+		if st, _ := cadre.json("GET", "/api/v1/problems/2", nil); st != 404 {
+			t.Errorf("another village's problem: %d", st)
+		}
+		bl := office.ok("GET", "/api/v1/ledger/bulletin?week=2024-08-19", nil)
 		if bl["total"].(map[string]any)["open"].(float64) != 2 {
 			t.Fatalf("bulletin %v", bl["total"])
 		}
-		resp = c.do("GET", "/api/v1/ledger/bulletin.xlsx", "", nil)
+		resp = office.do("GET", "/api/v1/ledger/bulletin.xlsx", "", nil)
 		data, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 || !bytes.HasPrefix(data, []byte("PK")) {
 			t.Fatalf("bulletin xlsx %d", resp.StatusCode)
+		}
+		// Every write is in the audit trail, with its account.
+		page, err := db.AuditEntries(t.Context(), store.Everywhere, store.AuditFilter{Object: "problem", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, e := range page.Items {
+			kinds[string(e.Action)]++
+			if e.Region == "" || (e.ObjectID == "" && e.Action != "export") || (e.ActorID == 0 && e.Action != "update") {
+				t.Errorf("audit entry without region, object or account: %+v", e)
+			}
+		}
+		if kinds["create"] != 2 || kinds["reject"] != 2 || kinds["accept"] != 1 || kinds["update"] < 8 || kinds["export"] != 1 {
+			t.Fatalf("audit entries %v", kinds)
 		}
 	})
 }
@@ -227,12 +272,13 @@ func TestLedgerAPIWorkflow(t *testing.T) {
 // row is refused whole, with an error workbook naming the row.
 func TestLedgerAPIExportImport(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		_, c := lgServer(t, db, lgDay(2024, 7, 22, 9))
+		env := lgServer(t, db, lgDay(2024, 7, 22, 9))
+		c, dept := env.office, env.dept
 		for i, d := range []string{"送教上门台账不规范", "残疾儿童未落实送教上门"} {
 			out := c.ok("POST", "/api/v1/problems", map[string]any{"description": d, "dimension": "education", "region": "141121104201", "source": "inspection"})
-			c.ok("POST", "/api/v1/problems/"+id(out)+"/plan", map[string]any{"severity": "ordinary", "task_force": "控辍保学专班",
+			dept.ok("POST", "/api/v1/problems/"+id(out)+"/plan", map[string]any{"severity": "ordinary", "task_force": "控辍保学专班",
 				"lead_unit": "县教科局", "owner": "钱局长", "measures": "规范台账" + string(rune('一'+i))})
-			c.ok("POST", "/api/v1/problems/"+id(out)+"/progress", map[string]any{"text": "完成摸排", "date": "2024-07-22"})
+			dept.ok("POST", "/api/v1/problems/"+id(out)+"/progress", map[string]any{"text": "完成摸排", "date": "2024-07-22"})
 		}
 		resp := c.do("GET", "/api/v1/ledger/export.xlsx?task_force=控辍保学专班&region=141121104", "", nil)
 		file, _ := io.ReadAll(resp.Body)
@@ -246,7 +292,7 @@ func TestLedgerAPIExportImport(t *testing.T) {
 		}
 		rows, _ := f.GetRows(f.GetSheetName(0))
 		if rows[0][0] != "刘胡兰镇2024年度巩固拓展脱贫攻坚成果同乡村振兴有效衔接问题排查整改台账" || rows[1][0] != "专班:控辍保学专班" ||
-			rows[1][9] != "时间:2024年7月22日" || rows[1][7] != "填表人:本机用户" || len(rows) != 6 || rows[3][4] != "2024年7月29日前" {
+			rows[1][9] != "时间:2024年7月22日" || rows[1][7] != "填表人:测试县巩固衔接办" || len(rows) != 6 || rows[3][4] != "2024年7月29日前" {
 			t.Fatalf("export rows %q", rows)
 		}
 		before := c.ok("GET", "/api/v1/problems/1", nil)

@@ -67,26 +67,29 @@ func (a *ledgerAction) allows(role auth.Role) bool {
 type ledgerCaller struct {
 	Scope store.Scope
 	Actor ledger.Actor // as the dossier prints it
-	Role  auth.Role    // "" when the server runs open on the loopback
+	Role  auth.Role
 	Dept  auth.Department
 }
 
-// localActor acts for a server without accounts (bound to the loopback).
-var localActor = ledger.Actor{Name: "本机用户", Role: "本机"}
-
-// caller returns the request's caller. With c set, the account must have
-// the capability.
+// caller returns the request's account as the ledger's caller, after
+// checking that it has capability c.
 func (s *Server) caller(r *http.Request, c auth.Capability) (*ledgerCaller, error) {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, c)
 	if err != nil {
 		return nil, err
 	}
-	return &ledgerCaller{Scope: sc, Actor: localActor}, nil
+	a := identityOf(r).Account
+	unit := s.regionLabel(r, a.RegionCode)
+	if a.Department != "" {
+		unit += a.Department.Label() + "部门"
+	}
+	return &ledgerCaller{Scope: sc, Role: a.Role, Dept: a.Department,
+		Actor: ledger.Actor{AccountID: a.ID, Name: a.DisplayName, Role: a.Role.Label(), Unit: unit}}, nil
 }
 
 // may checks that the caller may take the action now on p.
 func (lc *ledgerCaller) may(a *ledgerAction, p *ledger.Problem) error {
-	if lc.Role != "" && !a.allows(lc.Role) {
+	if !a.allows(lc.Role) {
 		return apperr.New(apperr.Forbidden, "您的角色（%s）不能%s", lc.Role.Label(), a.Label)
 	}
 	if p != nil && (a.Key == "accept" || a.Key == "reject") && lc.Actor.AccountID != 0 {
@@ -129,8 +132,6 @@ func (lc *ledgerCaller) myWork(units []string) store.ProblemFilter {
 		}
 	case auth.RoleCountyOffice:
 		f.States = []ledger.State{ledger.Verified, ledger.Submitted}
-	case "":
-		f.States = []ledger.State{ledger.Reported, ledger.Verified, ledger.Decided, ledger.Planned, ledger.Submitted}
 	default:
 		f.Accountable = true
 	}
