@@ -240,8 +240,8 @@ func (db *DB) EvidenceFiles(ctx context.Context, sc Scope, problemID int64) ([]E
 
 // SubmitProblem hands the rectification in for acceptance. Photos and files
 // are named by the keys AddEvidenceFile returned: each must belong to this
-// problem, and a photo must be an image. Their names are taken from the
-// stored file when not given.
+// problem, and a photo must be an image. Their kind and name are taken from
+// the stored file when not given.
 func (db *DB) SubmitProblem(ctx context.Context, sc Scope, id int64, in ledger.Submission, by ledger.Actor) (*ledger.Problem, error) {
 	return db.act(ctx, sc, id, func(tx *Tx, p *ledger.Problem, now time.Time) error {
 		var v apperr.Validation
@@ -261,6 +261,9 @@ func (db *DB) SubmitProblem(ctx context.Context, sc Scope, id int64, in ledger.S
 				continue
 			case err != nil:
 				return err
+			}
+			if strings.TrimSpace(e.Kind) == "" {
+				e.Kind = kind
 			}
 			if k, _ := ledger.EvidenceKind.Parse(strings.TrimSpace(e.Kind)); k == ledger.EvidencePhoto && kind != ledger.EvidencePhoto {
 				v.Add("evidence", ledger.FieldLabel("evidence"), "第%d项「%s」不是照片", i+1, name)

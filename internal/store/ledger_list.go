@@ -563,3 +563,15 @@ func (db *DB) LedgerNames(ctx context.Context, sc Scope) (taskForces, leadUnits 
 	leadUnits, err = read("lead_unit")
 	return taskForces, leadUnits, err
 }
+
+// CountProblems counts the problems of a filter (its order and paging
+// aside), from the index the filter chooses.
+func (db *DB) CountProblems(ctx context.Context, sc Scope, f ProblemFilter) (int64, error) {
+	cond, args, err := f.where(sc, db.now())
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.queryRow(ctx, `SELECT count(*) FROM `+f.from(db.dialect, sc, true)+` WHERE `+cond, args...).Scan(&n)
+	return n, translate(err)
+}
