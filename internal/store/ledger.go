@@ -561,7 +561,7 @@ func (db *DB) Problem(ctx context.Context, sc Scope, id int64) (*ledger.Problem,
 		return nil, err
 	}
 	if needsCheck(r.p, db.now()) {
-		return db.act(ctx, sc, id, func(tx *Tx, p *ledger.Problem, now time.Time) error {
+		return db.act(systemActs(ctx), sc, id, func(tx *Tx, p *ledger.Problem, now time.Time) error {
 			p.CheckOverdue(now)
 			return nil
 		})
@@ -586,6 +586,10 @@ func (db *DB) ProblemByNumber(ctx context.Context, sc Scope, number string) (*le
 	}
 	return db.Problem(ctx, sc, id)
 }
+
+// systemActs marks what a read triggers (the time-limit check) as the
+// system's in the audit trail, not the reader's.
+func systemActs(ctx context.Context) context.Context { return WithActor(ctx, Actor{}) }
 
 // needsCheck reports whether the open stage is overdue and not yet flagged.
 func needsCheck(p *ledger.Problem, now time.Time) bool {

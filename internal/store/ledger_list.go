@@ -379,7 +379,7 @@ type AccountabilityEntry struct {
 // task force, lead unit, owner and dimension apply; paging is by problem.
 // It runs the time-limit check of the scope first.
 func (db *DB) AccountabilityList(ctx context.Context, sc Scope, f ProblemFilter) ([]AccountabilityEntry, int64, error) {
-	if _, err := db.CheckOverdue(ctx, sc); err != nil {
+	if _, err := db.CheckOverdue(systemActs(ctx), sc); err != nil {
 		return nil, 0, err
 	}
 	f.Accountable, f.Order = true, "flagged"

@@ -122,12 +122,19 @@ func (s *Server) problemFilter(r *http.Request, lc *ledgerCaller) (store.Problem
 	return f, nil
 }
 
-func (s *Server) apiListProblems(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
+// filterOf is the caller (with capability c) and the list filter of a
+// request.
+func (s *Server) filterOf(r *http.Request, c auth.Capability) (*ledgerCaller, store.ProblemFilter, error) {
+	lc, err := s.caller(r, c)
 	if err != nil {
-		return err
+		return nil, store.ProblemFilter{}, err
 	}
 	f, err := s.problemFilter(r, lc)
+	return lc, f, err
+}
+
+func (s *Server) apiListProblems(w http.ResponseWriter, r *http.Request) error {
+	lc, f, err := s.filterOf(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
@@ -143,16 +150,26 @@ func (s *Server) apiListProblems(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) apiProblem(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
+// problemOf reads the problem the request's path names, inside the scope of
+// an account with capability c.
+func (s *Server) problemOf(r *http.Request, c auth.Capability) (*ledgerCaller, *ledger.Problem, error) {
+	lc, err := s.caller(r, c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	p, err := s.DB.Problem(r.Context(), lc.Scope, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lc, p, nil
+}
+
+func (s *Server) apiProblem(w http.ResponseWriter, r *http.Request) error {
+	lc, p, err := s.problemOf(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
@@ -234,10 +251,12 @@ type (
 		Owner           string   `json:"owner"`
 		Measures        string   `json:"measures"`
 		Deadline        string   `json:"deadline,omitempty"`
+		deadline        time.Time
 	}
 	progressInput struct {
 		Date string `json:"date,omitempty"`
 		Text string `json:"text"`
+		date time.Time
 	}
 	extendInput struct {
 		Leader      string `json:"leader"`
@@ -245,6 +264,8 @@ type (
 		Reason      string `json:"reason"`
 		NewDeadline string `json:"new_deadline"`
 		Plan        string `json:"plan"`
+		decidedOn   time.Time
+		newDeadline time.Time
 	}
 	submitInput struct {
 		Summary  string            `json:"summary"`
@@ -254,12 +275,14 @@ type (
 	reviewInput struct {
 		Opinion  string `json:"opinion"`
 		NewLimit string `json:"new_limit,omitempty"`
+		newLimit time.Time
 	}
 	reopenInput struct {
 		Reason   string `json:"reason"`
 		Severity string `json:"severity,omitempty"`
 		Measures string `json:"measures,omitempty"`
 		Deadline string `json:"deadline,omitempty"`
+		deadline time.Time
 	}
 	resultInput struct {
 		Result string `json:"result"`
@@ -268,6 +291,33 @@ type (
 		Remarks string `json:"remarks"`
 	}
 )
+
+// dated is an input with dates, read (and reported with the other fields)
+// before the store is called.
+type dated interface {
+	dates(v *apperr.Validation, now time.Time)
+}
+
+func (in *planInput) dates(v *apperr.Validation, now time.Time) {
+	in.deadline = dateField(v, "deadline", in.Deadline, now)
+}
+
+func (in *progressInput) dates(v *apperr.Validation, now time.Time) {
+	in.date = dateField(v, "date", in.Date, now)
+}
+
+func (in *extendInput) dates(v *apperr.Validation, now time.Time) {
+	in.decidedOn = dateField(v, "decided_on", in.DecidedOn, now)
+	in.newDeadline = dateField(v, "new_deadline", in.NewDeadline, now)
+}
+
+func (in *reviewInput) dates(v *apperr.Validation, now time.Time) {
+	in.newLimit = dateField(v, "new_limit", in.NewLimit, now)
+}
+
+func (in *reopenInput) dates(v *apperr.Validation, now time.Time) {
+	in.deadline = dateField(v, "deadline", in.Deadline, now)
+}
 
 func severityOf(s string) ledger.Severity {
 	if code, ok := ledger.SeverityEnum.Parse(strings.TrimSpace(s)); ok {
@@ -289,15 +339,7 @@ func resultOf(s string) ledger.Result {
 func (s *Server) doAction(r *http.Request, key string, body func(v *apperr.Validation, now time.Time) error,
 	run func(lc *ledgerCaller, id int64) (*ledger.Problem, error)) (*ledger.Problem, *ledgerCaller, error) {
 	a := actionOf(key)
-	lc, err := s.caller(r, a.Cap)
-	if err != nil {
-		return nil, nil, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := s.DB.Problem(r.Context(), lc.Scope, id)
+	lc, p, err := s.problemOf(r, a.Cap)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -311,7 +353,7 @@ func (s *Server) doAction(r *http.Request, key string, body func(v *apperr.Valid
 	if err := v.Err(); err != nil {
 		return nil, nil, err
 	}
-	p, err = run(lc, id)
+	p, err = run(lc, p.ID)
 	return p, lc, err
 }
 
@@ -321,7 +363,13 @@ func apiAction[In any](key string, run func(s *Server, r *http.Request, lc *ledg
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		var in In
 		p, lc, err := s.doAction(r, key, func(v *apperr.Validation, now time.Time) error {
-			return readJSON(w, r, &in)
+			if err := readJSON(w, r, &in); err != nil {
+				return err
+			}
+			if d, ok := any(&in).(dated); ok {
+				d.dates(v, now)
+			}
+			return nil
 		}, func(lc *ledgerCaller, id int64) (*ledger.Problem, error) { return run(s, r, lc, id, &in) })
 		if err != nil {
 			return err
@@ -341,12 +389,22 @@ var (
 			Department: in.Department, Explanation: in.Explanation}, lc.Actor)
 	})
 	apiProgress = apiAction("progress", func(s *Server, r *http.Request, lc *ledgerCaller, id int64, in *progressInput) (*ledger.Problem, error) {
-		var v apperr.Validation
-		d := dateField(&v, "date", in.Date, s.DB.Clock.Now())
-		if err := v.Err(); err != nil {
-			return nil, err
-		}
-		return s.DB.AddProgress(r.Context(), lc.Scope, id, ledger.ProgressEntry{Date: d, Text: in.Text}, lc.Actor)
+		return s.DB.AddProgress(r.Context(), lc.Scope, id, ledger.ProgressEntry{Date: in.date, Text: in.Text}, lc.Actor)
+	})
+	apiPlan = apiAction("plan", func(s *Server, r *http.Request, lc *ledgerCaller, id int64, in *planInput) (*ledger.Problem, error) {
+		return s.DB.PlanProblem(r.Context(), lc.Scope, id, ledger.RectificationPlan{Severity: severityOf(in.Severity), TaskForce: in.TaskForce,
+			LeadUnit: in.LeadUnit, SupportingUnits: in.SupportingUnits, Owner: in.Owner, Measures: in.Measures, Deadline: in.deadline}, lc.Actor)
+	})
+	apiExtend = apiAction("extend", func(s *Server, r *http.Request, lc *ledgerCaller, id int64, in *extendInput) (*ledger.Problem, error) {
+		return s.DB.ExtendProblem(r.Context(), lc.Scope, id, ledger.Extension{Leader: in.Leader, DecidedOn: in.decidedOn, Reason: in.Reason,
+			NewDeadline: in.newDeadline, Plan: in.Plan}, lc.Actor)
+	})
+	apiReject = apiAction("reject", func(s *Server, r *http.Request, lc *ledgerCaller, id int64, in *reviewInput) (*ledger.Problem, error) {
+		return s.DB.RejectProblem(r.Context(), lc.Scope, id, ledger.Review{Opinion: in.Opinion, NewLimit: in.newLimit}, lc.Actor)
+	})
+	apiReopen = apiAction("reopen", func(s *Server, r *http.Request, lc *ledgerCaller, id int64, in *reopenInput) (*ledger.Problem, error) {
+		return s.DB.ReopenProblem(r.Context(), lc.Scope, id, ledger.Reopening{Reason: in.Reason, Severity: severityOf(in.Severity),
+			Measures: in.Measures, Deadline: in.deadline}, lc.Actor)
 	})
 	apiSubmit = apiAction("submit", func(s *Server, r *http.Request, lc *ledgerCaller, id int64, in *submitInput) (*ledger.Problem, error) {
 		return s.DB.SubmitProblem(r.Context(), lc.Scope, id, ledger.Submission{Summary: in.Summary, Result: resultOf(in.Result),
@@ -362,80 +420,6 @@ var (
 		return s.DB.SetProblemRemarks(r.Context(), lc.Scope, id, in.Remarks, lc.Actor)
 	})
 )
-
-// Actions whose input carries dates are converted before the store is
-// called, so that a bad date is reported with the other fields.
-func (s *Server) apiPlan(w http.ResponseWriter, r *http.Request) error {
-	var in planInput
-	var d time.Time
-	p, lc, err := s.doAction(r, "plan", func(v *apperr.Validation, now time.Time) error {
-		if err := readJSON(w, r, &in); err != nil {
-			return err
-		}
-		d = dateField(v, "deadline", in.Deadline, now)
-		return nil
-	}, func(lc *ledgerCaller, id int64) (*ledger.Problem, error) {
-		return s.DB.PlanProblem(r.Context(), lc.Scope, id, ledger.RectificationPlan{Severity: severityOf(in.Severity), TaskForce: in.TaskForce,
-			LeadUnit: in.LeadUnit, SupportingUnits: in.SupportingUnits, Owner: in.Owner, Measures: in.Measures, Deadline: d}, lc.Actor)
-	})
-	return s.answer(w, p, lc, err)
-}
-
-func (s *Server) apiExtend(w http.ResponseWriter, r *http.Request) error {
-	var in extendInput
-	var decided, nd time.Time
-	p, lc, err := s.doAction(r, "extend", func(v *apperr.Validation, now time.Time) error {
-		if err := readJSON(w, r, &in); err != nil {
-			return err
-		}
-		decided = dateField(v, "decided_on", in.DecidedOn, now)
-		nd = dateField(v, "new_deadline", in.NewDeadline, now)
-		return nil
-	}, func(lc *ledgerCaller, id int64) (*ledger.Problem, error) {
-		return s.DB.ExtendProblem(r.Context(), lc.Scope, id, ledger.Extension{Leader: in.Leader, DecidedOn: decided, Reason: in.Reason,
-			NewDeadline: nd, Plan: in.Plan}, lc.Actor)
-	})
-	return s.answer(w, p, lc, err)
-}
-
-func (s *Server) apiReject(w http.ResponseWriter, r *http.Request) error {
-	var in reviewInput
-	var limit time.Time
-	p, lc, err := s.doAction(r, "reject", func(v *apperr.Validation, now time.Time) error {
-		if err := readJSON(w, r, &in); err != nil {
-			return err
-		}
-		limit = dateField(v, "new_limit", in.NewLimit, now)
-		return nil
-	}, func(lc *ledgerCaller, id int64) (*ledger.Problem, error) {
-		return s.DB.RejectProblem(r.Context(), lc.Scope, id, ledger.Review{Opinion: in.Opinion, NewLimit: limit}, lc.Actor)
-	})
-	return s.answer(w, p, lc, err)
-}
-
-func (s *Server) apiReopen(w http.ResponseWriter, r *http.Request) error {
-	var in reopenInput
-	var d time.Time
-	p, lc, err := s.doAction(r, "reopen", func(v *apperr.Validation, now time.Time) error {
-		if err := readJSON(w, r, &in); err != nil {
-			return err
-		}
-		d = dateField(v, "deadline", in.Deadline, now)
-		return nil
-	}, func(lc *ledgerCaller, id int64) (*ledger.Problem, error) {
-		return s.DB.ReopenProblem(r.Context(), lc.Scope, id, ledger.Reopening{Reason: in.Reason, Severity: severityOf(in.Severity),
-			Measures: in.Measures, Deadline: d}, lc.Actor)
-	})
-	return s.answer(w, p, lc, err)
-}
-
-func (s *Server) answer(w http.ResponseWriter, p *ledger.Problem, lc *ledgerCaller, err error) error {
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, viewProblem(p, s.DB.Clock.Now(), lc))
-	return nil
-}
 
 // maxUpload bounds an evidence upload's request body (the file and the form).
 const maxUpload = store.MaxEvidenceBytes + 1<<20
@@ -474,16 +458,22 @@ func readUpload(w http.ResponseWriter, r *http.Request, limit int64) (name strin
 	return r.URL.Query().Get("name"), data, nil
 }
 
-func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) error {
+// uploader is the caller of an evidence upload and the problem's id.
+func (s *Server) uploader(r *http.Request) (*ledgerCaller, int64, error) {
 	a := actionOf("evidence")
 	lc, err := s.caller(r, a.Cap)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	if err := lc.may(a, nil); err != nil {
-		return err
+		return nil, 0, err
 	}
 	id, err := pathID(r, "id")
+	return lc, id, err
+}
+
+func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) error {
+	lc, id, err := s.uploader(r)
 	if err != nil {
 		return err
 	}
@@ -544,11 +534,7 @@ func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAccountability(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	f, err := s.problemFilter(r, lc)
+	lc, f, err := s.filterOf(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
@@ -576,16 +562,23 @@ func (s *Server) bulletinFilter(r *http.Request) (store.BulletinFilter, error) {
 	return f, nil
 }
 
-func (s *Server) apiBulletin(w http.ResponseWriter, r *http.Request) error {
+// bulletinOf builds the bulletin a request asks for, with its caller and
+// filter.
+func (s *Server) bulletinOf(r *http.Request) (*ledgerCaller, store.BulletinFilter, ledger.Bulletin, error) {
 	lc, err := s.caller(r, auth.CapViewReports)
 	if err != nil {
-		return err
+		return nil, store.BulletinFilter{}, ledger.Bulletin{}, err
 	}
 	f, err := s.bulletinFilter(r)
 	if err != nil {
-		return err
+		return lc, f, ledger.Bulletin{}, err
 	}
 	b, err := s.DB.Bulletin(r.Context(), lc.Scope, f)
+	return lc, f, b, err
+}
+
+func (s *Server) apiBulletin(w http.ResponseWriter, r *http.Request) error {
+	_, _, b, err := s.bulletinOf(r)
 	if err != nil {
 		return err
 	}
@@ -611,15 +604,7 @@ func (s *Server) unitName(r *http.Request, lc *ledgerCaller, code string) string
 }
 
 func (s *Server) apiBulletinXLSX(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	f, err := s.bulletinFilter(r)
-	if err != nil {
-		return err
-	}
-	b, err := s.DB.Bulletin(r.Context(), lc.Scope, f)
+	lc, f, b, err := s.bulletinOf(r)
 	if err != nil {
 		return err
 	}
@@ -666,11 +651,7 @@ func writeXLSX(w http.ResponseWriter, name string, data []byte) {
 // streamed: the header block names the filter's task force and lead unit,
 // the caller as 填表人, and today.
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapExport)
-	if err != nil {
-		return err
-	}
-	f, err := s.problemFilter(r, lc)
+	lc, f, err := s.filterOf(r, auth.CapExport)
 	if err != nil {
 		return err
 	}

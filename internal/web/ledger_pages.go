@@ -114,16 +114,14 @@ func (s *Server) rowsOf(r *http.Request, ps []*ledger.Problem, now time.Time) []
 
 // listData is what the list pages show.
 type listData struct {
-	Heading    string
-	Mine       bool
-	Rows       []ledgerRow
-	Page       *store.ProblemPage
-	Regions    [][2]string
-	TaskForces [][2]string
-	LeadUnits  [][2]string
-	Overdue    int64 // of the filter, whatever its own time-limit condition
-	DueSoon    int64
-	Query      string // the filter as a query string, for the export link
+	Heading string
+	Mine    bool
+	Rows    []ledgerRow
+	Page    *store.ProblemPage
+	filterChoices
+	Overdue int64 // of the filter, whatever its own time-limit condition
+	DueSoon int64
+	Query   string // the filter as a query string, for the export link
 }
 
 // regionChoices lists the regions a filter may name inside an account's
@@ -151,6 +149,38 @@ func (s *Server) ledgerRegions(ctx context.Context, root string) ([][2]string, e
 		}
 	}
 	return out, nil
+}
+
+// filterChoices are the options of the region, task force and lead unit
+// filters of a page.
+type filterChoices struct {
+	Regions    [][2]string
+	TaskForces [][2]string
+	LeadUnits  [][2]string
+}
+
+func (s *Server) filterChoices(r *http.Request, lc *ledgerCaller) (filterChoices, error) {
+	var c filterChoices
+	regs, err := s.ledgerRegions(r.Context(), identityOf(r).Account.RegionCode)
+	if err != nil {
+		return c, err
+	}
+	tfs, lus, err := s.DB.LedgerNames(r.Context(), lc.Scope)
+	if err != nil {
+		return c, err
+	}
+	return filterChoices{Regions: regs, TaskForces: pairs(tfs), LeadUnits: pairs(lus)}, nil
+}
+
+// ownRegions are the regions a form may place something in: the account's
+// own and those below it.
+func (s *Server) ownRegions(r *http.Request) ([][2]string, error) {
+	me := identityOf(r)
+	regs, err := s.ledgerRegions(r.Context(), me.Account.RegionCode)
+	if err != nil {
+		return nil, err
+	}
+	return append([][2]string{{me.Account.RegionCode, s.regionLabel(r, me.Account.RegionCode)}}, regs...), nil
 }
 
 func pairs(names []string) [][2]string {
@@ -188,7 +218,6 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, mine bool) err
 	if mine {
 		d.Heading = "我的待办"
 	}
-	me := identityOf(r)
 	v := &view{Title: d.Heading, Data: &d, Form: newForm(r.URL.Query())}
 	page, err := s.DB.ListProblems(r.Context(), lc.Scope, f)
 	if apperr.Is(err, apperr.Invalid) {
@@ -212,14 +241,9 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, mine bool) err
 			}
 		}
 	}
-	if d.Regions, err = s.ledgerRegions(r.Context(), me.Account.RegionCode); err != nil {
+	if d.filterChoices, err = s.filterChoices(r, lc); err != nil {
 		return err
 	}
-	tfs, lus, err := s.DB.LedgerNames(r.Context(), lc.Scope)
-	if err != nil {
-		return err
-	}
-	d.TaskForces, d.LeadUnits = pairs(tfs), pairs(lus)
 	eq := r.URL.Query()
 	eq.Del("offset")
 	eq.Del("order")
@@ -237,16 +261,10 @@ func (s *Server) problemNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, status int, f *form) error {
-	me := identityOf(r)
 	var d newData
-	if region.LevelOf(me.Account.RegionCode) == region.Village {
-		d.Regions = [][2]string{{me.Account.RegionCode, s.regionLabel(r, me.Account.RegionCode)}}
-	} else {
-		regs, err := s.ledgerRegions(r.Context(), me.Account.RegionCode)
-		if err != nil {
-			return err
-		}
-		d.Regions = append([][2]string{{me.Account.RegionCode, s.regionLabel(r, me.Account.RegionCode)}}, regs...)
+	var err error
+	if d.Regions, err = s.ownRegions(r); err != nil {
+		return err
 	}
 	return s.render(w, r, status, "ledger/new", &view{Title: "登记问题", Data: &d, Form: f})
 }
@@ -415,15 +433,7 @@ func (s *Server) problemPage(w http.ResponseWriter, r *http.Request) error {
 // showProblem renders the problem page; with open set, that action's form
 // is shown again with vals and the problems of err.
 func (s *Server) showProblem(w http.ResponseWriter, r *http.Request, status int, open string, vals url.Values, err error) error {
-	lc, cerr := s.caller(r, auth.CapViewReports)
-	if cerr != nil {
-		return cerr
-	}
-	id, cerr := pathID(r, "id")
-	if cerr != nil {
-		return cerr
-	}
-	p, cerr := s.DB.Problem(r.Context(), lc.Scope, id)
+	lc, p, cerr := s.problemOf(r, auth.CapViewReports)
 	if cerr != nil {
 		return cerr
 	}
@@ -439,15 +449,7 @@ func (s *Server) showProblem(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) problemDossier(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := s.DB.Problem(r.Context(), lc.Scope, id)
+	lc, p, err := s.problemOf(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
@@ -566,15 +568,7 @@ func (s *Server) problemAction(w http.ResponseWriter, r *http.Request) error {
 // problemUpload stores a photo or file from the problem page (a phone's
 // camera), to be chosen when submitting.
 func (s *Server) problemUpload(w http.ResponseWriter, r *http.Request) error {
-	a := actionOf("evidence")
-	lc, err := s.caller(r, a.Cap)
-	if err != nil {
-		return err
-	}
-	if err := lc.may(a, nil); err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	lc, id, err := s.uploader(r)
 	if err != nil {
 		return err
 	}
@@ -610,13 +604,11 @@ func (s *Server) problemUpload(w http.ResponseWriter, r *http.Request) error {
 
 // accountabilityData is what the accountability list shows.
 type accountabilityData struct {
-	Entries    []accountabilityLine
-	Total      int64
-	Offset     int
-	Limit      int
-	Regions    [][2]string
-	TaskForces [][2]string
-	LeadUnits  [][2]string
+	Entries []accountabilityLine
+	Total   int64
+	Offset  int
+	Limit   int
+	filterChoices
 }
 
 type accountabilityLine struct {
@@ -630,11 +622,7 @@ var flagLabels = map[string]string{
 }
 
 func (s *Server) accountabilityPage(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	f, err := s.problemFilter(r, lc)
+	lc, f, err := s.filterOf(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
@@ -648,14 +636,9 @@ func (s *Server) accountabilityPage(w http.ResponseWriter, r *http.Request) erro
 	for _, e := range entries {
 		d.Entries = append(d.Entries, accountabilityLine{AccountabilityEntry: e, Place: s.regionLabel(r, e.Region), Label: flagLabels[e.Code]})
 	}
-	if d.Regions, err = s.ledgerRegions(r.Context(), identityOf(r).Account.RegionCode); err != nil {
+	if d.filterChoices, err = s.filterChoices(r, lc); err != nil {
 		return err
 	}
-	tfs, lus, err := s.DB.LedgerNames(r.Context(), lc.Scope)
-	if err != nil {
-		return err
-	}
-	d.TaskForces, d.LeadUnits = pairs(tfs), pairs(lus)
 	return s.render(w, r, http.StatusOK, "ledger/accountability", v)
 }
 
@@ -667,22 +650,13 @@ type bulletinData struct {
 	Names      map[string]string
 	Prev, Next string // the weeks around, as dates
 	Query      string // the filter, for the XLSX link
-	Regions    [][2]string
-	TaskForces [][2]string
-	Source     policy.Source
+	filterChoices
+	Source policy.Source
 }
 
 func (s *Server) bulletinPage(w http.ResponseWriter, r *http.Request) error {
-	lc, err := s.caller(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	f, err := s.bulletinFilter(r)
-	if err != nil {
-		return err
-	}
-	b, err := s.DB.Bulletin(r.Context(), lc.Scope, f)
-	if err != nil && !apperr.Is(err, apperr.Invalid) {
+	lc, f, b, err := s.bulletinOf(r)
+	if lc == nil || (err != nil && !apperr.Is(err, apperr.Invalid)) {
 		return err
 	}
 	form := formOf(r.URL.Query(), err, "region")
@@ -702,14 +676,9 @@ func (s *Server) bulletinPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	q.Set("week", deadline.FormatDate(b.Week.Start))
 	d.Query = q.Encode()
-	if d.Regions, err = s.ledgerRegions(r.Context(), identityOf(r).Account.RegionCode); err != nil {
+	if d.filterChoices, err = s.filterChoices(r, lc); err != nil {
 		return err
 	}
-	tfs, _, err := s.DB.LedgerNames(r.Context(), lc.Scope)
-	if err != nil {
-		return err
-	}
-	d.TaskForces = pairs(tfs)
 	return s.render(w, r, http.StatusOK, "ledger/bulletin", &view{Title: "每周调度通报", Data: d, Form: form})
 }
 
@@ -727,12 +696,10 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, d *importData, f *form) error {
-	me := identityOf(r)
-	regs, err := s.ledgerRegions(r.Context(), me.Account.RegionCode)
-	if err != nil {
+	var err error
+	if d.Regions, err = s.ownRegions(r); err != nil {
 		return err
 	}
-	d.Regions = append([][2]string{{me.Account.RegionCode, s.regionLabel(r, me.Account.RegionCode)}}, regs...)
 	return s.render(w, r, status, "ledger/import", &view{Title: "导入问题台账", Data: d, Form: f})
 }
 
