@@ -144,14 +144,8 @@ func newKey() string {
 // and returns it with the key a submission names it by. The type is decided
 // from the bytes (SniffEvidence).
 func (db *DB) AddEvidenceFile(ctx context.Context, sc Scope, problemID int64, name string, data []byte, by ledger.Actor) (*EvidenceFile, error) {
-	ct, kind, err := SniffEvidence(name, data)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(data)
-	f := &EvidenceFile{Key: newKey(), ProblemID: problemID, Kind: kind, Name: cleanFileName(name, ct), ContentType: ct,
-		Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), UploadedBy: by.AccountID, Uploader: by.Name, CreatedAt: db.now()}
-	err = db.write(ctx, func(tx *Tx) error {
+	var f *EvidenceFile
+	err := db.write(ctx, func(tx *Tx) error {
 		lo, hi, err := sc.bounds()
 		if err != nil {
 			return err
@@ -168,6 +162,15 @@ func (db *DB) AddEvidenceFile(ctx context.Context, sc Scope, problemID int64, na
 		if ledger.State(state).Terminal() {
 			return apperr.New(apperr.Conflict, "问题当前状态为「%s」，不能上传整改材料", ledger.State(state).Label())
 		}
+		// The type after the scope: a problem outside it is "not found"
+		// whatever is sent.
+		ct, kind, err := SniffEvidence(name, data)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		f = &EvidenceFile{Key: newKey(), ProblemID: problemID, Kind: kind, Name: cleanFileName(name, ct), ContentType: ct,
+			Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), UploadedBy: by.AccountID, Uploader: by.Name, CreatedAt: db.now()}
 		_, err = tx.exec(`INSERT INTO evidence_files (key, problem_id, county, kind, name, content_type, size, sha256, data,
 			uploaded_by, uploader, created_at, submitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.Key, problemID, county, f.Kind, f.Name, f.ContentType, f.Size, f.SHA256, data, f.UploadedBy, f.Uploader, ts(f.CreatedAt), false)

@@ -24,7 +24,7 @@ type ProblemFilter struct {
 	Due         deadline.State // of the open stage: overdue, due_soon or pending
 	Accountable bool           // on the accountability list
 	Owner       string         // 责任人, exact
-	LeadUnits   []string       // any of these lead units (a department's names)
+	LeadUnits   []string       // any of these lead units (a department's names); empty but not nil: none
 	HouseholdID int64
 	CreatedBy   int64  // account that reported it
 	Number      string // problem number, or its prefix
@@ -75,7 +75,11 @@ func (f *ProblemFilter) where(sc Scope, now time.Time) (string, []any, error) {
 	if f.Owner != "" {
 		eq("owner", strings.TrimSpace(f.Owner))
 	}
-	if len(f.LeadUnits) > 0 {
+	switch {
+	case f.LeadUnits == nil:
+	case len(f.LeadUnits) == 0:
+		where = append(where, "1 = 0")
+	default:
 		for _, u := range f.LeadUnits {
 			args = append(args, u)
 		}

@@ -361,6 +361,8 @@ func TestLedgerListFiltersAndBulletin(t *testing.T) {
 			{"overdue", store.ProblemFilter{Due: deadline.Overdue}, 2},
 			{"overdue verify", store.ProblemFilter{Due: deadline.Overdue, Stage: "verify"}, 2},
 			{"owner", store.ProblemFilter{Owner: "钱局长"}, 1},
+			{"lead units", store.ProblemFilter{LeadUnits: []string{"县水利局", "县教科局"}}, 1},
+			{"no lead unit at all", store.ProblemFilter{LeadUnits: []string{}}, 0},
 			{"reporter", store.ProblemFilter{CreatedBy: lgCadre.AccountID}, 3},
 			{"number prefix", store.ProblemFilter{Number: "141121-2024-0000"}, 3},
 			{"number", store.ProblemFilter{Number: a.Number}, 1},

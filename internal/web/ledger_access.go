@@ -124,7 +124,7 @@ func (lc *ledgerCaller) myWork(units []string) store.ProblemFilter {
 		f.States = []ledger.State{ledger.Reported, ledger.Verified, ledger.Submitted}
 	case auth.RoleDepartment:
 		f.States = []ledger.State{ledger.Decided, ledger.Planned}
-		f.LeadUnits = []string{"\x00"} // none unless one of the units is the department's
+		f.LeadUnits = []string{} // none unless one of the units is the department's
 		for _, u := range units {
 			if d, ok := deptOfUnit(u); ok && d == lc.Dept {
 				f.LeadUnits = append(f.LeadUnits, u)

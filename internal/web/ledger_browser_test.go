@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,60 +18,7 @@ import (
 	"sanbao/internal/ledger"
 	"sanbao/internal/store"
 	"sanbao/internal/store/storetest"
-	"sanbao/internal/web/webtest"
 )
-
-// lgChromium starts a fresh headless Chromium (SANBAO_CHROMIUM,
-// /usr/bin/chromium or on the PATH) with a phone-sized window; without one
-// the test is skipped with the reason, unless SANBAO_TEST_REQUIRE=all.
-func lgChromium(t *testing.T) context.Context {
-	t.Helper()
-	bin := ""
-	for _, p := range []string{os.Getenv("SANBAO_CHROMIUM"), "/usr/bin/chromium"} {
-		if _, err := os.Stat(p); p != "" && err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			bin = p
-		}
-	}
-	if bin == "" {
-		if storetest.Required() {
-			t.Fatal("Chromium not found and SANBAO_TEST_REQUIRE=all (apt-get install chromium, or set SANBAO_CHROMIUM)")
-		}
-		t.Skip("browser test skipped: Chromium not found (apt-get install chromium, or set SANBAO_CHROMIUM)")
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(390, 844)) // a phone
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		if storetest.Required() {
-			t.Fatalf("Chromium did not start: %v", err)
-		}
-		t.Skipf("browser test skipped: Chromium did not start: %v", err)
-	}
-	return ctx
-}
-
-func lgSignIn(base, username string) chromedp.Action[chromedp.Void] {
-	return chromedp.Steps(
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		chromedp.SendKeys(chromedp.CSS(`#username`), username),
-		chromedp.SendKeys(chromedp.CSS(`#password`), webtest.Password),
-		chromedp.Submit(chromedp.CSS(`#password`)),
-		chromedp.WaitVisible(chromedp.CSS(`.nav`)),
-	)
-}
 
 // lgArrived waits until the page's address has what a form's redirect adds.
 func lgArrived(query string) chromedp.Action[chromedp.Void] {
@@ -107,21 +53,12 @@ func lgShot(name string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// mainText reads the visible text of the page's main element.
-func mainText(dst *string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		v, err := chromedp.Text(chromedp.CSS(`main`))(ctx, t)
-		*dst = v
-		return err
-	})
-}
-
 // TestBrowserLedgerOnPhone: a village cadre, on a phone-sized window,
 // opens its work list, records what was done on a problem, adds a photo
 // from the phone and submits the rectification; the township then accepts
 // it, and the problem is closed.
 func TestBrowserLedgerOnPhone(t *testing.T) {
-	ctx := lgChromium(t)
+	ctx := browserCtx(t)
 	db := storetest.SQLite(t)
 	base, clk, p := lgWorld(t, db)
 	clk.Set(lgDay(2024, 7, 24, 17))
@@ -140,44 +77,44 @@ func TestBrowserLedgerOnPhone(t *testing.T) {
 	var width int
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile, chromedp.EmulateTouch), // a phone
-		lgSignIn(base, "cadre-east"),
-		chromedp.Click(chromedp.CSS(`.nav a[href="/ledger/mine"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`table.ledger`)),
-		mainText(&mine),
+		loginActions(base, "cadre-east"),
+		chromedp.Click(css(`.nav a[href="/ledger/mine"]`)),
+		chromedp.WaitVisible(css(`table.ledger`)),
+		text(&mine),
 		lgShot("mine"),
-		chromedp.Click(chromedp.CSS(`table.ledger a[href="/problems/`+itoa(p.ID)+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#f-text`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-text`), "已请施工队上门，东墙裂缝已用钢筋网加固"),
-		chromedp.Click(chromedp.CSS(`#progress button[type=submit]`)),
+		chromedp.Click(css(`table.ledger a[href="/problems/`+itoa(p.ID)+`"]`)),
+		chromedp.WaitVisible(css(`#f-text`)),
+		chromedp.SendKeys(css(`#f-text`), "已请施工队上门，东墙裂缝已用钢筋网加固"),
+		chromedp.Click(css(`#progress button[type=submit]`)),
 		lgArrived("ok=progress"),
-		mainText(&afterProgress),
+		text(&afterProgress),
 		lgShot("problem"),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			w, err := chromedp.Evaluate[int](`document.documentElement.scrollWidth`)(ctx, tg)
 			width = w
 			return err
 		}),
-		chromedp.SetUploadFiles(chromedp.CSS(`#f-file`), []string{photo}),
-		chromedp.Click(chromedp.CSS(`#evidence button[type=submit]`)),
+		chromedp.SetUploadFiles(css(`#f-file`), []string{photo}),
+		chromedp.Click(css(`#evidence button[type=submit]`)),
 		lgArrived("ok=uploaded"),
-		chromedp.WaitVisible(chromedp.CSS(`#submit input[name=file]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-summary`), "东墙加固完成，已拍照留存"),
-		chromedp.Click(chromedp.CSS(`#submit button[type=submit]`)),
+		chromedp.WaitVisible(css(`#submit input[name=file]`)),
+		chromedp.SendKeys(css(`#f-summary`), "东墙加固完成，已拍照留存"),
+		chromedp.Click(css(`#submit button[type=submit]`)),
 		lgArrived("ok=done"),
-		mainText(&afterSubmit),
+		text(&afterSubmit),
 		lgShot("problem-submitted"),
-		chromedp.Click(chromedp.CSS(`.nav form button`)), // 退出
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		lgSignIn(base, "town"),
+		chromedp.Click(css(`.nav form button`)), // 退出
+		chromedp.WaitVisible(css(`#username`)),
+		loginActions(base, "town"),
 		chromedp.Navigate(pp),
-		chromedp.WaitVisible(chromedp.CSS(`#f-opinion-a`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-opinion-a`), "经现场查看，加固到位，验收合格"),
-		chromedp.Click(chromedp.CSS(`#accept form[action$="/accept"] button`)),
+		chromedp.WaitVisible(css(`#f-opinion-a`)),
+		chromedp.SendKeys(css(`#f-opinion-a`), "经现场查看，加固到位，验收合格"),
+		chromedp.Click(css(`#accept form[action$="/accept"] button`)),
 		lgArrived("ok=done"),
-		mainText(&accepted),
+		text(&accepted),
 		chromedp.Navigate(pp+"/dossier"),
-		chromedp.WaitVisible(chromedp.CSS(`.dossier`)),
-		mainText(&dossier),
+		chromedp.WaitVisible(css(`.dossier`)),
+		text(&dossier),
 		lgShot("dossier"),
 	)
 	if err != nil {

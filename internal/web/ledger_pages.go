@@ -124,9 +124,9 @@ type listData struct {
 	Query   string // the filter as a query string, for the export link
 }
 
-// regionChoices lists the regions a filter may name inside an account's
-// region: its children, and the villages of a township when the account is
-// above it (county: every township, then "township / village").
+// ledgerRegions lists the regions a form may place a problem in below an
+// account's region: its children, and for a county the villages of each
+// township ("township / village").
 func (s *Server) ledgerRegions(ctx context.Context, root string) ([][2]string, error) {
 	if len(root) != 12 || region.LevelOf(root) >= region.Village {
 		return nil, nil
@@ -151,17 +151,28 @@ func (s *Server) ledgerRegions(ctx context.Context, root string) ([][2]string, e
 	return out, nil
 }
 
-// filterChoices are the options of the region, task force and lead unit
-// filters of a page.
+// filterChoices are the options of the region (drilling down one level at
+// a time, as the registry's filters do), task force and lead unit filters
+// of a page.
 type filterChoices struct {
-	Regions    [][2]string
+	Regions    regionFilter
 	TaskForces [][2]string
 	LeadUnits  [][2]string
 }
 
+// regionFilter is what the "regionOptions" partial shows.
+type regionFilter struct {
+	Selected string
+	Groups   []regionGroup
+}
+
 func (s *Server) filterChoices(r *http.Request, lc *ledgerCaller) (filterChoices, error) {
 	var c filterChoices
-	regs, err := s.ledgerRegions(r.Context(), identityOf(r).Account.RegionCode)
+	sel := r.URL.Query().Get("region")
+	if code, err := region.Normalize(sel); err == nil {
+		sel = code
+	}
+	groups, err := s.regionChoices(r.Context(), identityOf(r).Account.RegionCode, sel)
 	if err != nil {
 		return c, err
 	}
@@ -169,7 +180,7 @@ func (s *Server) filterChoices(r *http.Request, lc *ledgerCaller) (filterChoices
 	if err != nil {
 		return c, err
 	}
-	return filterChoices{Regions: regs, TaskForces: pairs(tfs), LeadUnits: pairs(lus)}, nil
+	return filterChoices{Regions: regionFilter{Selected: sel, Groups: groups}, TaskForces: pairs(tfs), LeadUnits: pairs(lus)}, nil
 }
 
 // ownRegions are the regions a form may place something in: the account's
