@@ -110,6 +110,15 @@ func ledgerExport(ctx context.Context, e *env, args []string) error {
 			unit = r.Name
 		}
 	}
+	f.States = store.LedgerStates(f.States)
+	n, err := db.CountProblems(ctx, store.Everywhere, *f)
+	if err != nil {
+		return err
+	}
+	if err := db.Record(cliActor(ctx), store.Change{Action: audit.ActExport, Object: "problem", Region: exportRegion(f.Region),
+		Detail: fmt.Sprintf("导出问题台账 %d 条到 %s", n, *out)}); err != nil {
+		return err
+	}
 	file, err := os.Create(*out)
 	if err != nil {
 		return apperr.Wrap(err, "create %s", *out)
@@ -129,10 +138,6 @@ func ledgerExport(ctx context.Context, e *env, args []string) error {
 	}
 	if err := w.Flush(); err != nil {
 		return apperr.Wrap(err, "write %s", *out)
-	}
-	if err := db.Record(cliActor(ctx), store.Change{Action: audit.ActExport, Object: "problem", Region: exportRegion(f.Region),
-		Detail: fmt.Sprintf("导出问题台账 %d 条到 %s", x.Rows(), *out)}); err != nil {
-		return err
 	}
 	fmt.Fprintf(e.stdout, "已导出 %d 个问题到 %s\n", x.Rows(), *out)
 	return nil

@@ -617,7 +617,9 @@ func (s *Server) apiBulletinXLSX(w http.ResponseWriter, r *http.Request) error {
 	if err := ledgerfile.WriteBulletin(&buf, title, b, names); err != nil {
 		return err
 	}
-	s.recordExport(r, lc, f.Region, "导出"+title)
+	if err := s.recordExport(r, lc, f.Region, "导出"+title); err != nil {
+		return err
+	}
 	writeXLSX(w, title+".xlsx", buf.Bytes())
 	return nil
 }
@@ -663,8 +665,17 @@ func (s *Server) exportLedger(w http.ResponseWriter, r *http.Request, lc *ledger
 	unit := s.unitName(r, lc, f.Region)
 	h := ledger.Header{TaskForce: f.TaskForce, LeadUnit: f.LeadUnit, FilledBy: lc.Actor.Name, Date: deadline.Day(now)}
 	title := ledger.TemplateTitle(unit, now.In(clock.China).Year())
-	// Check the filter before the first byte goes out.
-	if _, _, err := s.DB.ProblemIDs(r.Context(), lc.Scope, f, 1); err != nil {
+	// Check the filter, count and record the export before the first byte
+	// goes out (the rows the official ledger lists: store.LedgerStates).
+	f.Order = ""
+	n := int64(0)
+	if f.States = store.LedgerStates(f.States); len(f.States) > 0 {
+		var err error
+		if n, err = s.DB.CountProblems(r.Context(), lc.Scope, f); err != nil {
+			return err
+		}
+	}
+	if err := s.recordExport(r, lc, f.Region, fmt.Sprintf("导出问题台账 %d 条%s", n, filterNote(f))); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", xlsxType)
@@ -674,31 +685,27 @@ func (s *Server) exportLedger(w http.ResponseWriter, r *http.Request, lc *ledger
 	if err != nil {
 		return err
 	}
-	f.Order = ""
-	if err := s.DB.EachProblem(r.Context(), lc.Scope, f, x.Add); err != nil {
-		s.Log.Error("ledger export failed", "err", err)
-		return nil // the response has begun; the client gets a truncated file
+	if len(f.States) > 0 {
+		if err := s.DB.EachProblem(r.Context(), lc.Scope, f, x.Add); err != nil {
+			s.Log.Error("ledger export failed", "err", err)
+			return nil // the response has begun; the client gets a truncated file
+		}
 	}
 	if err := x.Close(); err != nil {
 		s.Log.Error("ledger export failed", "err", err)
-		return nil
 	}
-	s.recordExport(r, lc, f.Region, fmt.Sprintf("导出问题台账 %d 条%s", x.Rows(), filterNote(f)))
 	return nil
 }
 
-// recordExport puts an export in the audit trail (the file has gone out: a
-// failure is logged, not answered).
-func (s *Server) recordExport(r *http.Request, lc *ledgerCaller, code, detail string) {
+// recordExport puts an export in the audit trail, before the file goes out.
+func (s *Server) recordExport(r *http.Request, lc *ledgerCaller, code, detail string) error {
 	if code == "" && lc.Scope.Region != "*" {
 		code = lc.Scope.Region
 	}
 	if c, err := region.Normalize(code); err == nil {
 		code = c
 	}
-	if err := s.DB.Record(r.Context(), store.Change{Action: audit.ActExport, Object: "problem", Region: code, Detail: detail}); err != nil {
-		s.Log.Error("audit of an export failed", "err", err)
-	}
+	return s.DB.Record(r.Context(), store.Change{Action: audit.ActExport, Object: "problem", Region: code, Detail: detail})
 }
 
 // filterNote names a filter's conditions for the audit trail.

@@ -295,6 +295,10 @@ func TestLedgerAPIExportImport(t *testing.T) {
 			rows[1][9] != "时间:2024年7月22日" || rows[1][7] != "填表人:测试县巩固衔接办" || len(rows) != 6 || rows[3][4] != "2024年7月29日前" {
 			t.Fatalf("export rows %q", rows)
 		}
+		page, err := db.AuditEntries(t.Context(), store.Everywhere, store.AuditFilter{Action: "export", Limit: 5})
+		if err != nil || len(page.Items) != 1 || !strings.Contains(page.Items[0].Detail, "导出问题台账 2 条") || page.Items[0].ActorID == 0 {
+			t.Fatalf("the export is not in the audit trail: %+v %v", page, err)
+		}
 		before := c.ok("GET", "/api/v1/problems/1", nil)
 		st, body := c.upload("/api/v1/ledger/import", "台账.xlsx", file)
 		var res map[string]any
