@@ -14,7 +14,7 @@ import (
 // brought in step with screening.Items by this process.
 var builtinSynced sync.Map // *DB → true
 
-// SyncCheckItems brings the built-in rows of check_items (county '') in step
+// SyncCheckItems brings the built-in rows of check_items (empty county) in step
 // with screening.Items: new items are added, changed ones rewritten and
 // items no longer built in removed. Counties' own items are left alone. The
 // store calls it on first use of the checklist; it is safe to call again.
