@@ -109,3 +109,15 @@ func FuzzMemberFacts(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendFindingKey(t *testing.T) {
+	for _, f := range []screening.Finding{
+		{Rule: "edu_dropout", HouseholdID: 12, MemberID: 345},
+		{Rule: screening.RuleItemNotMet, Item: "water_facility", HouseholdID: 1},
+		{Rule: "house_dangerous", HouseholdID: 1 << 40},
+	} {
+		if got := string(appendFindingKey([]byte("x"), &f)[1:]); got != f.Key() {
+			t.Errorf("%q, want %q", got, f.Key())
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -434,13 +435,72 @@ func alignFacts(out []screening.MemberFacts, members []screening.Member, facts [
 	return out
 }
 
+// appendFindingKey appends screening.FindingKey of f to b.
+func appendFindingKey(b []byte, f *screening.Finding) []byte {
+	b = append(b, f.Rule...)
+	if f.Item != "" {
+		b = append(b, '.')
+		b = append(b, f.Item...)
+	}
+	b = append(b, ':')
+	b = strconv.AppendInt(b, f.HouseholdID, 10)
+	b = append(b, ':')
+	return strconv.AppendInt(b, f.MemberID, 10)
+}
+
 // openFinding is an open finding a run may keep or resolve.
 type openFinding struct {
 	id     int64
 	region string
-	dim    string
-	rule   string
 	seen   bool
+}
+
+// keepOpenElsewhere removes from fresh the findings already open in the
+// county (outside what the run loaded), calling kept with the open one's ID
+// and the region the finding now belongs to.
+func keepOpenElsewhere(tx *Tx, county string, fresh []newFinding, kept func(id int64, region string)) ([]newFinding, error) {
+	if len(fresh) == 0 {
+		return fresh, nil
+	}
+	open := map[string]int64{}
+	for start := 0; start < len(fresh); start += 500 {
+		chunk := fresh[start:min(start+500, len(fresh))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, county)
+		for i := range chunk {
+			args = append(args, chunk[i].f.Key())
+		}
+		rows, err := tx.query(`SELECT id, finding_key FROM findings WHERE county = ? AND status = 'open' AND finding_key IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			open[key] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if len(open) == 0 {
+		return fresh, nil
+	}
+	out := fresh[:0]
+	for _, nf := range fresh {
+		if id, ok := open[nf.f.Key()]; ok {
+			kept(id, nf.region)
+			continue
+		}
+		out = append(out, nf)
+	}
+	return out, nil
 }
 
 // newFinding is a finding a run raises.
@@ -501,18 +561,6 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 	if res.Dimensions == nil {
 		res.Dimensions = dimensionCodes()
 	}
-	resolvable := func(o *openFinding) bool {
-		if o.region < lo || o.region >= hi {
-			return false
-		}
-		if o.rule == screening.RuleIncomeLowest {
-			return res.TownshipPass
-		}
-		if o.dim == "" {
-			return len(p.Dimensions) == 0
-		}
-		return p.DimensionOn(o.dim)
-	}
 	err = db.write(ctx, func(tx *Tx) error {
 		if db.dialect == Postgres {
 			if _, err := tx.exec(`SELECT pg_advisory_xact_lock(?)`, findingsLockKey(county)); err != nil {
@@ -524,17 +572,30 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			res.RefDate.String(), opt.By, opt.ByName, ts(start), ts(start)).Scan(&res.ID); err != nil {
 			return err
 		}
-		// The open findings of the county, by key.
+		// The open findings this run answers for: in its region, of its
+		// dimensions, and of the township rule when the township pass runs.
+		cond := `county = ? AND status = 'open' AND region_code >= ? AND region_code < ?`
+		args := []any{county, lo, hi}
+		if len(p.Dimensions) > 0 {
+			cond += ` AND dimension IN (` + strings.TrimSuffix(strings.Repeat("?,", len(p.Dimensions)), ",") + `)`
+			for _, d := range p.Dimensions {
+				args = append(args, d)
+			}
+		}
+		if !res.TownshipPass {
+			cond += ` AND rule <> ?`
+			args = append(args, screening.RuleIncomeLowest)
+		}
 		var open []openFinding
 		index := map[string]int32{}
-		rows, err := tx.query(`SELECT id, finding_key, region_code, dimension, rule FROM findings WHERE county = ? AND status = 'open'`, county)
+		rows, err := tx.query(`SELECT id, finding_key, region_code FROM findings WHERE `+cond, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var o openFinding
 			var key string
-			if err := rows.Scan(&o.id, &key, &o.region, &o.dim, &o.rule); err != nil {
+			if err := rows.Scan(&o.id, &key, &o.region); err != nil {
 				rows.Close()
 				return err
 			}
@@ -556,9 +617,10 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			village string
 		}
 		var incomes []hv
+		var kb []byte
 		emit := func(f screening.Finding) {
-			key := f.Key()
-			if i, ok := index[key]; ok {
+			kb = appendFindingKey(kb[:0], &f)
+			if i, ok := index[string(kb)]; ok { // no allocation to look up
 				if i < 0 {
 					return // raised earlier in this run
 				}
@@ -573,7 +635,7 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 				}
 				return
 			}
-			index[key] = -1
+			index[string(kb)] = -1
 			fresh = append(fresh, newFinding{f: f, region: village})
 		}
 		var rank screening.IncomeRank
@@ -612,6 +674,14 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 				emit(f)
 			})
 		}
+		// A new finding may be open already outside what this run answers
+		// for (its household moved from another village): keep it.
+		if fresh, err = keepOpenElsewhere(tx, county, fresh, func(id int64, region string) {
+			res.Kept++
+			moved = append(moved, &openFinding{id: id, region: region})
+		}); err != nil {
+			return err
+		}
 		res.Raised = len(fresh)
 		res.Findings = res.Raised + res.Kept
 		now := db.now()
@@ -625,8 +695,8 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 		}
 		var gone []int64
 		for i := range open {
-			if o := &open[i]; !o.seen && resolvable(o) {
-				gone = append(gone, o.id)
+			if !open[i].seen {
+				gone = append(gone, open[i].id)
 			}
 		}
 		res.Resolved = len(gone)

@@ -459,6 +459,20 @@ func TestRulesRunDedupeAndResolve(t *testing.T) {
 		if _, err := db.RunRules(ctx, countyScope, store.RunOptions{Region: "141100"}); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("run over a city: %v", err)
 		}
+		// The household moves to the other village: a run there keeps its
+		// open findings (not raised twice) and files them under the new village.
+		moved, _ := db.Household(ctx, countyScope, h.ID)
+		moved.RegionCode = "141121104202"
+		if _, err := db.UpdateHousehold(ctx, countyScope, moved); err != nil {
+			t.Fatal(err)
+		}
+		res = run(store.RunOptions{Region: "141121104202"})
+		if res.Raised != 0 || res.Kept != 3 {
+			t.Fatalf("run after the move: %+v", res)
+		}
+		if page, _ := db.ListFindings(ctx, store.ScopeOf("141121104202"), store.FindingFilter{}); page.Total != 3 {
+			t.Fatalf("findings follow the household: %d", page.Total)
+		}
 		runs, err := db.RuleRuns(ctx, countyScope, "", 10)
 		if err != nil || len(runs) < 5 || runs[0].ID != res.ID {
 			t.Fatalf("runs %v %+v", err, runs)
