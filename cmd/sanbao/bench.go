@@ -101,7 +101,9 @@ func benchSearch(ctx context.Context, e *env, args []string) error {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	quiet := &env{stdout: io.Discard, stderr: io.Discard, getenv: e.getenv}
-	go func() { done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: *dsn, LogLevel: "error"}, ready) }()
+	go func() {
+		done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: *dsn, LogLevel: "error"}, ready)
+	}()
 	var base string
 	select {
 	case a := <-ready:
@@ -111,7 +113,11 @@ func benchSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer func() { cancel(); <-done }()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	token, err := benchToken(ctx, db)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: bearerTransport{token, &http.Transport{MaxIdleConnsPerHost: 4}}}
 	county := store.ScopeOf("141121000000")
 	kinds := []struct {
 		name   string

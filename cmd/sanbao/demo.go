@@ -73,10 +73,11 @@ func loadDemo(ctx context.Context, db *store.DB, cfg demoConfig, out io.Writer) 
 }
 
 func init() {
-	register(command{"demo", "generate the demo county (山西省吕梁市文水县) into a database", func(ctx context.Context, e *env, args []string) error {
+	register(command{"demo", "generate the demo county (山西省吕梁市文水县) and its demo accounts into a database", func(ctx context.Context, e *env, args []string) error {
 		fs := flagSet(e, "demo", "[--db DSN] [--households N] [--seed S]")
 		var cfg demoConfig
 		dsn := dbFlag(fs, e)
+		key := keyFlag(fs)
 		fs.IntVar(&cfg.Households, "households", 30000, "number of households")
 		fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed: the same seed gives the same county")
 		if err := parse(fs, args); err != nil {
@@ -86,13 +87,16 @@ func init() {
 			return apperr.New(apperr.Invalid, "--households 应在 1 到 3000000 之间")
 		}
 		cfg.DB = *dsn
-		db, err := openDB(ctx, cfg.DB, e.stdout)
+		db, _, err := openDBKey(ctx, cfg.DB, *key, e.stdout)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		made, err := loadDemo(ctx, db, cfg, e.stdout)
 		if err != nil {
+			return err
+		}
+		if err := ensureDemoAccounts(ctx, db, e.stdout); err != nil {
 			return err
 		}
 		if !made {

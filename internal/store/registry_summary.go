@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"sort"
+
+	"sanbao/internal/apperr"
+	"sanbao/internal/region"
+)
+
+// Summary counts the households and members of a region.
+type Summary struct {
+	Region     region.Region `json:"region"`
+	Households int64         `json:"households"`
+	Members    int64         `json:"members"`
+	// ByCategory and ByMonitorType count households by their code.
+	ByCategory    map[string]int64 `json:"by_category"`
+	ByMonitorType map[string]int64 `json:"by_monitor_type"`
+}
+
+// regionInScope reads a region the scope reaches (the account's own region
+// or one below it); any other answers NotFound.
+func (db *DB) regionInScope(ctx context.Context, sc Scope, code string) (region.Region, error) {
+	full, err := region.Normalize(code)
+	if err != nil || !sc.Contains(full) {
+		return region.Region{}, apperr.New(apperr.NotFound, "区域不存在")
+	}
+	return db.Region(ctx, full)
+}
+
+// RegionSummary counts the households and members of a region inside the
+// scope, by category and by monitoring type.
+func (db *DB) Summary(ctx context.Context, sc Scope, code string) (*Summary, error) {
+	r, err := db.regionInScope(ctx, sc, code)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := region.Range(r.Code)
+	out := &Summary{Region: r, ByCategory: map[string]int64{}, ByMonitorType: map[string]int64{}}
+	rows, err := db.query(ctx, `SELECT category, monitor_type, count(*) FROM households
+		WHERE region_code >= ? AND region_code < ? GROUP BY category, monitor_type`, lo, hi)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cat, mt string
+		var n int64
+		if err := rows.Scan(&cat, &mt, &n); err != nil {
+			return nil, translate(err)
+		}
+		out.Households += n
+		out.ByCategory[cat] += n
+		if mt != "" {
+			out.ByMonitorType[mt] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	err = db.queryRow(ctx, `SELECT count(*) FROM members WHERE region_code >= ? AND region_code < ?`, lo, hi).Scan(&out.Members)
+	return out, translate(err)
+}
+
+// ChildSummaries lists the direct children of a region inside the scope with
+// their household and member counts (zero for children without households).
+func (db *DB) ChildSummaries(ctx context.Context, sc Scope, code string) ([]RegionSummary, error) {
+	r, err := db.regionInScope(ctx, sc, code)
+	if err != nil {
+		return nil, err
+	}
+	kids, err := db.Children(ctx, r.Code)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegionSummary, len(kids))
+	at := make(map[string]int, len(kids))
+	for i, k := range kids {
+		out[i].Region = k
+		at[region.Prefix(k.Code)] = i
+	}
+	if r.Level >= region.Village {
+		return out, nil
+	}
+	n := r.Level + 1
+	digits := n.Digits()
+	lo, hi := region.Range(r.Code)
+	for _, t := range []struct {
+		table string
+		set   func(i int, c int64)
+	}{
+		{"households", func(i int, c int64) { out[i].Households = c }},
+		{"members", func(i int, c int64) { out[i].Members = c }},
+	} {
+		rows, err := db.query(ctx, `SELECT substr(region_code, 1, `+itoa(int64(digits))+`), count(*) FROM `+t.table+`
+			WHERE region_code >= ? AND region_code < ? GROUP BY 1`, lo, hi)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for rows.Next() {
+			var p string
+			var c int64
+			if err := rows.Scan(&p, &c); err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			if i, ok := at[p]; ok {
+				t.set(i, c)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, translate(err)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out, nil
+}
