@@ -43,7 +43,7 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		res, err := db.RunRules(ctx, store.Everywhere, store.RunOptions{Region: *code, CampaignID: *campaign, ByName: "命令行"})
+		res, err := db.RunRules(cliActor(ctx), store.Everywhere, store.RunOptions{Region: *code, CampaignID: *campaign, ByName: "命令行"})
 		if err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func benchRules(ctx context.Context, e *env, args []string) error {
 	rng := rand.New(rand.NewPCG(7, 7))
 	at := db.Clock.Now()
 	t0 := time.Now()
-	nv, err := db.DemoVisits(ctx, county, func(in *screening.Input) *screening.Visit {
+	nv, err := db.DemoVisits(cliActor(ctx), county, func(in *screening.Input) *screening.Visit {
 		if rng.Float64() >= *visited {
 			return nil
 		}
@@ -252,7 +252,7 @@ func benchRules(ctx context.Context, e *env, args []string) error {
 	one := func() (runFig, error) {
 		pk := startPeak()
 		t0 := time.Now()
-		res, err := db.RunRules(ctx, sc, store.RunOptions{Region: county, ByName: "bench"})
+		res, err := db.RunRules(cliActor(ctx), sc, store.RunOptions{Region: county, ByName: "bench"})
 		d := time.Since(t0)
 		heap, rss := pk.end()
 		return runFig{d, heap, rss, res}, err

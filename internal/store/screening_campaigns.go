@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
 	"sanbao/internal/screening"
@@ -67,9 +68,13 @@ func (db *DB) CreateCampaign(ctx context.Context, sc Scope, c *screening.Campaig
 			return apperr.Field("region_code", "排查范围", "区划%s不存在", c.Region)
 		}
 		c.CreatedAt = now
-		return tx.queryRow(`INSERT INTO campaigns (kind, name, region_code, start_date, end_date, dimensions, created_by, created_at)
+		if err := tx.queryRow(`INSERT INTO campaigns (kind, name, region_code, start_date, end_date, dimensions, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Kind, c.Name, c.Region, dateText(c.Start), dateText(c.End),
-			strings.Join(c.Dimensions, ","), c.CreatedBy, ts(now)).Scan(&c.ID)
+			strings.Join(c.Dimensions, ","), c.CreatedBy, ts(now)).Scan(&c.ID); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActCreate, Object: "campaign", ObjectID: itoa(c.ID), Region: c.Region,
+			Detail: "集中排查：" + c.Name, New: c})
 	})
 }
 
@@ -108,7 +113,11 @@ func routineTx(tx *Tx, county string) (*screening.Campaign, error) {
 	r.CreatedAt = tx.db.now()
 	err = tx.queryRow(`INSERT INTO campaigns (kind, name, region_code, dimensions, created_at)
 		VALUES ('routine', ?, ?, ?, ?) RETURNING id`, r.Name, r.Region, strings.Join(r.Dimensions, ","), ts(r.CreatedAt)).Scan(&r.ID)
-	return &r, err
+	if err != nil {
+		return nil, err
+	}
+	return &r, tx.audit(Change{Action: audit.ActCreate, Object: "campaign", ObjectID: itoa(r.ID), Region: r.Region,
+		Detail: "设立常态化排查", New: &r})
 }
 
 // Campaign returns a campaign that concerns the scope.

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/region"
 	"sanbao/internal/screening"
 )
@@ -100,7 +102,10 @@ func (db *DB) DemoVisits(ctx context.Context, county string, gen func(in *screen
 		if err != nil {
 			return err
 		}
-		return flush(tx)
+		if err := flush(tx); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActImport, Object: "visit", Region: code, Detail: fmt.Sprintf("生成演示走访记录%d条", n)})
 	})
 	if err != nil {
 		return 0, err

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/region"
 	"sanbao/internal/screening"
 )
@@ -76,7 +78,8 @@ func (db *DB) SyncCheckItems(ctx context.Context) error {
 					return err
 				}
 			}
-			return nil
+			return tx.audit(Change{Action: audit.ActUpdate, Object: "check_item",
+				Detail: fmt.Sprintf("内置排查项同步：新增或更新%d项，移除%d项", len(changes), len(stale))})
 		})
 		if err != nil {
 			return err
@@ -157,6 +160,10 @@ func (db *DB) AddCheckItem(ctx context.Context, sc Scope, county string, it *scr
 		if apperr.Is(translate(err), apperr.Conflict) {
 			return apperr.Field("code", "排查项编码", "“%s”已存在", it.Code)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActCreate, Object: "check_item", ObjectID: county + ":" + it.Code,
+			Region: county + "000000", Detail: "县自定义排查项：" + it.Title, New: it})
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 )
 
 // Limits of a visit photo.
@@ -103,7 +104,11 @@ func (db *DB) PutPhoto(ctx context.Context, sc Scope, householdID int64, data []
 		p.CreatedAt = now
 		_, err = tx.exec(`INSERT INTO visit_photos (photo_key, county, household_id, content_type, size, sha256, data, uploaded_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Key, h.County, householdID, ct, p.Size, hexSum, data, by, ts(now))
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActCreate, Object: "visit_photo", ObjectID: p.Key, Region: h.RegionCode,
+			Detail: "上传走访照片（" + h.Number + "）", New: p})
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"sort"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/clock"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
@@ -713,9 +715,13 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			}
 		}
 		res.FinishedAt = db.now()
-		_, err = tx.exec(`UPDATE rule_runs SET households = ?, members = ?, findings = ?, raised = ?, kept = ?, resolved = ?, finished_at = ?
-			WHERE id = ?`, res.Households, res.Members, res.Findings, res.Raised, res.Kept, res.Resolved, ts(res.FinishedAt), res.ID)
-		return err
+		if _, err = tx.exec(`UPDATE rule_runs SET households = ?, members = ?, findings = ?, raised = ?, kept = ?, resolved = ?, finished_at = ?
+			WHERE id = ?`, res.Households, res.Members, res.Findings, res.Raised, res.Kept, res.Resolved, ts(res.FinishedAt), res.ID); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActRunRules, Object: "rule_run", ObjectID: itoa(res.ID), Region: code,
+			Detail: fmt.Sprintf("运行排查规则：%d户%d人，新发现%d条，仍存在%d条，已消除%d条", res.Households, res.Members,
+				res.Raised, res.Kept, res.Resolved), New: res})
 	})
 	if err != nil {
 		return nil, err

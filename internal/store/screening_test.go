@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/clock"
 	"sanbao/internal/demo"
 	"sanbao/internal/region"
@@ -244,6 +245,19 @@ func TestVisitIdempotentAndImmutable(t *testing.T) {
 		if _, _, err := put(elsewhere); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("ID reused for another household: %v", err)
 		}
+		// Every write is in the audit trail: created, edited, signed; the
+		// resent duplicates wrote nothing.
+		trail, err := db.AuditEntries(ctx, countyScope, store.AuditFilter{Object: "visit", ObjectID: v.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var acts []string
+		for _, e := range trail.Items {
+			acts = append(acts, string(e.Action))
+		}
+		if strings.Join(acts, " ") != "sign update create" {
+			t.Fatalf("audit trail of the visit: %v", acts)
+		}
 		facts, err := db.HouseholdFacts(ctx, countyScope, h.ID)
 		if err != nil || facts == nil || facts.Visits != 1 || facts.LastVisitID != v.ID {
 			t.Fatalf("merged facts: %v %+v", err, facts)
@@ -472,6 +486,10 @@ func TestRulesRunDedupeAndResolve(t *testing.T) {
 		}
 		if page, _ := db.ListFindings(ctx, store.ScopeOf("141121104202"), store.FindingFilter{}); page.Total != 3 {
 			t.Fatalf("findings follow the household: %d", page.Total)
+		}
+		if trail, _ := db.AuditEntries(ctx, countyScope, store.AuditFilter{Action: audit.ActRunRules}); len(trail.Items) < 5 ||
+			!strings.Contains(trail.Items[0].Detail, "新发现") {
+			t.Fatalf("runs in the audit trail: %+v", trail.Items)
 		}
 		runs, err := db.RuleRuns(ctx, countyScope, "", 10)
 		if err != nil || len(runs) < 5 || runs[0].ID != res.ID {

@@ -8,10 +8,14 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/clock"
 	"sanbao/internal/registry"
 	"sanbao/internal/screening"
 )
+
+// ActSign is the audit action of signing a visit (签字).
+const ActSign audit.Action = "sign"
 
 // VisitRecord is a stored visit: what the cadre recorded and signed, and
 // what the store knows about it since.
@@ -255,6 +259,11 @@ func (db *DB) PutVisit(ctx context.Context, sc Scope, v *screening.Visit) (*Visi
 				v.ID, f.Household.County, v.HouseholdID, v.CampaignID, v.Cadre, v.CadreID, ts(v.VisitedAt),
 				v.Supersedes, string(body), ts(now), ts(now))
 			out = &VisitRecord{Visit: *v, CreatedAt: now, UpdatedAt: now}
+			if err != nil {
+				return err
+			}
+			return tx.audit(Change{Action: audit.ActCreate, Object: "visit", ObjectID: v.ID, Region: f.Household.RegionCode,
+				Detail: "入户走访（" + f.Household.Number + "，" + f.Campaign.Name + "）", New: v})
 		} else {
 			var res sql.Result
 			res, err = tx.exec(`UPDATE visits SET campaign_id = ?, cadre = ?, visited_at = ?, supersedes = ?, body = ?, updated_at = ?
@@ -265,8 +274,12 @@ func (db *DB) PutVisit(ctx context.Context, sc Scope, v *screening.Visit) (*Visi
 				}
 			}
 			out = &VisitRecord{Visit: *v, CreatedAt: stored.CreatedAt, UpdatedAt: now}
+			if err != nil {
+				return err
+			}
+			return tx.audit(Change{Action: audit.ActUpdate, Object: "visit", ObjectID: v.ID, Region: f.Household.RegionCode,
+				Detail: "修改未签字的走访记录", Old: &stored.Visit, New: v})
 		}
-		return err
 	})
 	if err != nil {
 		return nil, 0, err
@@ -375,6 +388,14 @@ func (db *DB) SignVisit(ctx context.Context, sc Scope, id, signer string, signer
 			}
 		}
 		if err := refreshFactsTx(tx, f.Household); err != nil {
+			return err
+		}
+		detail := "走访签字：谁排查、谁签字、谁负责"
+		if v.Supersedes != "" {
+			detail += "（更正走访" + v.Supersedes + "）"
+		}
+		if err := tx.audit(Change{Action: ActSign, Object: "visit", ObjectID: v.ID, Region: f.Household.RegionCode,
+			Detail: detail, Old: &r.Visit, New: &v}); err != nil {
 			return err
 		}
 		out = &VisitRecord{Visit: v, Intact: v.VerifyDigest(), CreatedAt: r.CreatedAt, UpdatedAt: now}
