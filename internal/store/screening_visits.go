@@ -192,6 +192,9 @@ func (db *DB) VisitForm(ctx context.Context, sc Scope, householdID, campaignID i
 	var f *VisitForm
 	// A write transaction: the routine campaign may be made on first use.
 	err := db.write(ctx, func(tx *Tx) error {
+		if _, err := householdTx(tx, sc, householdID); err != nil {
+			return err // NotFound: out of scope or absent
+		}
 		var err error
 		f, err = formTx(tx, sc, householdID, campaignID, db.now())
 		return err
