@@ -28,6 +28,7 @@ type RosterFacts func(in *screening.Input) error
 // RunOptions say what a rules run covers.
 type RunOptions struct {
 	Region     string      // 12-digit code of a county or a region inside one
+	Household  int64       // instead of Region: one household (no township pass)
 	CampaignID int64       // 0: routine screening (every dimension, reference date today)
 	Roster     RosterFacts // nil: no department rosters yet
 	By         int64       // account that runs it (0: the system)
@@ -36,17 +37,18 @@ type RunOptions struct {
 
 // RunResult counts what a run did.
 type RunResult struct {
-	ID         int64         `json:"id"`
-	Region     string        `json:"region_code"`
-	CampaignID int64         `json:"campaign_id,omitempty"`
-	Dimensions []string      `json:"dimensions"`
-	RefDate    registry.Date `json:"ref_date"`
-	Households int           `json:"households"`
-	Members    int           `json:"members"`
-	Findings   int           `json:"findings"` // found by this run: raised + kept
-	Raised     int           `json:"raised"`   // new findings
-	Kept       int           `json:"kept"`     // already open, found again
-	Resolved   int           `json:"resolved"` // open before, no longer found
+	ID          int64         `json:"id"`
+	Region      string        `json:"region_code"`
+	HouseholdID int64         `json:"household_id,omitempty"` // a run over one household
+	CampaignID  int64         `json:"campaign_id,omitempty"`
+	Dimensions  []string      `json:"dimensions"`
+	RefDate     registry.Date `json:"ref_date"`
+	Households  int           `json:"households"`
+	Members     int           `json:"members"`
+	Findings    int           `json:"findings"` // found by this run: raised + kept
+	Raised      int           `json:"raised"`   // new findings
+	Kept        int           `json:"kept"`     // already open, found again
+	Resolved    int           `json:"resolved"` // open before, no longer found
 	// TownshipPass: the lowest-20% income rule ran (the region is a
 	// township or a county, and income is screened).
 	TownshipPass bool      `json:"township_pass"`
@@ -519,21 +521,32 @@ func findingsLockKey(county string) int64 {
 }
 
 // RunRules runs every rule of the screening over a region (a county or a
-// region inside one) and writes the findings in one transaction: new ones
-// are raised, those still open are kept (never raised twice), and open ones
-// the run no longer finds are resolved. It streams the registry with the
-// merged facts of the signed visits; the township pass (lowest 20% by
-// income) runs when the region is a township or a whole county.
+// region inside one), or over one household, and writes the findings in one
+// transaction: new ones are raised, those still open are kept (never raised
+// twice), and open ones the run no longer finds are resolved. It streams the
+// registry with the merged facts of the signed visits; the township pass
+// (lowest 20% by income) runs when the region is a township or a whole
+// county, never for one household.
 func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResult, error) {
-	code, err := region.Normalize(opt.Region)
-	if err != nil {
-		return nil, apperr.Field("region_code", "排查范围", "%s", err.Error())
-	}
-	if region.LevelOf(code) < region.County {
-		return nil, apperr.Field("region_code", "排查范围", "规则按县运行，请选择县或县以下区域（%s是%s）", code, region.LevelOf(code))
-	}
-	if !sc.Contains(code) {
-		return nil, apperr.New(apperr.Forbidden, "%s不在您的管辖范围内", code)
+	var code string
+	var one *registry.Household
+	if opt.Household != 0 {
+		h, err := db.Household(ctx, sc, opt.Household)
+		if err != nil {
+			return nil, err
+		}
+		one, code = h, h.RegionCode
+	} else {
+		var err error
+		if code, err = region.Normalize(opt.Region); err != nil {
+			return nil, apperr.Field("region_code", "排查范围", "%s", err.Error())
+		}
+		if region.LevelOf(code) < region.County {
+			return nil, apperr.Field("region_code", "排查范围", "规则按县运行，请选择县或县以下区域（%s是%s）", code, region.LevelOf(code))
+		}
+		if !sc.Contains(code) {
+			return nil, apperr.New(apperr.Forbidden, "%s不在您的管辖范围内", code)
+		}
 	}
 	county := region.CountyOf(code)
 	items, err := db.CheckItems(ctx, county)
@@ -557,9 +570,9 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 	p.Items = items
 	lo, hi := region.Range(code)
 	level := region.LevelOf(code)
-	res := &RunResult{Region: code, CampaignID: opt.CampaignID, Dimensions: p.Dimensions, StartedAt: start,
+	res := &RunResult{Region: code, HouseholdID: opt.Household, CampaignID: opt.CampaignID, Dimensions: p.Dimensions, StartedAt: start,
 		RefDate:      registry.Date{Time: p.RefDate},
-		TownshipPass: level <= region.Township && p.DimensionOn(screening.DimIncome)}
+		TownshipPass: one == nil && level <= region.Township && p.DimensionOn(screening.DimIncome)}
 	if res.Dimensions == nil {
 		res.Dimensions = dimensionCodes()
 	}
@@ -588,6 +601,10 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			cond += ` AND rule <> ?`
 			args = append(args, screening.RuleIncomeLowest)
 		}
+		if one != nil {
+			cond += ` AND household_id = ?`
+			args = append(args, one.ID)
+		}
 		var open []openFinding
 		index := map[string]int32{}
 		rows, err := tx.query(`SELECT id, finding_key, region_code FROM findings WHERE `+cond, args...)
@@ -612,13 +629,6 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 		var fresh []newFinding
 		var moved []*openFinding
 		village := ""
-		// Households with a known income, in ID order, for the township
-		// pass's findings (IncomeRank names households only).
-		type hv struct {
-			id      int64
-			village string
-		}
-		var incomes []hv
 		var kb []byte
 		emit := func(f screening.Finding) {
 			kb = appendFindingKey(kb[:0], &f)
@@ -640,41 +650,25 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			index[string(kb)] = -1
 			fresh = append(fresh, newFinding{f: f, region: village})
 		}
-		var rank screening.IncomeRank
-		rd, err := db.openReaders(ctx)
-		if err != nil {
-			return err
-		}
-		defer rd.close()
-		res.Households, res.Members, err = db.stream(ctx, rd, lo, hi, level <= region.County, func(in *screening.Input) error {
+		if one != nil {
+			in := screening.InputFrom(one, one.Members)
+			m, err := db.HouseholdFacts(ctx, sc, one.ID)
+			if err != nil {
+				return err
+			}
+			if m != nil {
+				m.ApplyTo(&in)
+			}
 			if opt.Roster != nil {
-				if err := opt.Roster(in); err != nil {
+				if err := opt.Roster(&in); err != nil {
 					return err
 				}
 			}
-			village = in.Household.Region
-			screening.Evaluate(in, p, emit)
-			if res.TownshipPass {
-				if _, ok := screening.PerCapita(in); ok {
-					rank.Add(in)
-					incomes = append(incomes, hv{in.Household.ID, village})
-				}
-			}
-			return nil
-		})
-		rd.close()
-		if err != nil {
+			village = one.RegionCode
+			screening.Evaluate(&in, p, emit)
+			res.Households, res.Members = 1, len(in.Members)
+		} else if err := db.runRegion(ctx, lo, hi, level <= region.County, p, opt.Roster, res, &village, emit); err != nil {
 			return err
-		}
-		if res.TownshipPass {
-			rank.Findings(p, func(f screening.Finding) {
-				i := sort.Search(len(incomes), func(i int) bool { return incomes[i].id >= f.HouseholdID })
-				village = ""
-				if i < len(incomes) && incomes[i].id == f.HouseholdID {
-					village = incomes[i].village
-				}
-				emit(f)
-			})
 		}
 		// A new finding may be open already outside what this run answers
 		// for (its household moved from another village): keep it.
@@ -727,6 +721,57 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 		return nil, err
 	}
 	return res, nil
+}
+
+// runRegion streams the households of [lo, hi) through the rules and the
+// township pass, calling emit with each finding while *village names the
+// finding's village.
+func (db *DB) runRegion(ctx context.Context, lo, hi string, wide bool, p *screening.Params, roster RosterFacts, res *RunResult,
+	village *string, emit func(screening.Finding)) error {
+	// Households with a known income, in ID order, for the township pass's
+	// findings (IncomeRank names households only).
+	type hv struct {
+		id      int64
+		village string
+	}
+	var incomes []hv
+	var rank screening.IncomeRank
+	rd, err := db.openReaders(ctx)
+	if err != nil {
+		return err
+	}
+	defer rd.close()
+	res.Households, res.Members, err = db.stream(ctx, rd, lo, hi, wide, func(in *screening.Input) error {
+		if roster != nil {
+			if err := roster(in); err != nil {
+				return err
+			}
+		}
+		*village = in.Household.Region
+		screening.Evaluate(in, p, emit)
+		if res.TownshipPass {
+			if _, ok := screening.PerCapita(in); ok {
+				rank.Add(in)
+				incomes = append(incomes, hv{in.Household.ID, *village})
+			}
+		}
+		return nil
+	})
+	rd.close()
+	if err != nil {
+		return err
+	}
+	if res.TownshipPass {
+		rank.Findings(p, func(f screening.Finding) {
+			i := sort.Search(len(incomes), func(i int) bool { return incomes[i].id >= f.HouseholdID })
+			*village = ""
+			if i < len(incomes) && incomes[i].id == f.HouseholdID {
+				*village = incomes[i].village
+			}
+			emit(f)
+		})
+	}
+	return nil
 }
 
 func dimensionCodes() []string {

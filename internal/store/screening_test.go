@@ -429,11 +429,19 @@ func TestRulesRunDedupeAndResolve(t *testing.T) {
 		if all.Total != 1 || all.Items[0].Rule != "edu_dropout" || all.Items[0].ResolvedRun != res.ID {
 			t.Fatalf("resolved %+v", all.Items)
 		}
+		// A run over one household raises and resolves for it alone.
+		other := family(t, db, "141121104202", "R3", 31, "dropout", false)
+		if res := run(store.RunOptions{Household: other.ID}); res.Raised != 1 || res.Households != 1 || res.Resolved != 0 || res.TownshipPass {
+			t.Fatalf("household run %+v", res)
+		}
+		if _, err := db.RunRules(ctx, store.ScopeOf(village), store.RunOptions{Household: other.ID}); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("household run out of scope: %v", err)
+		}
 		// It recurs: a new finding, the resolved one kept as history.
 		kid.Schooling = "dropout"
 		db.UpdateMember(ctx, countyScope, &kid)
 		res = run(store.RunOptions{})
-		all, _ = db.ListFindings(ctx, countyScope, store.FindingFilter{Status: "all", Rule: "edu_dropout"})
+		all, _ = db.ListFindings(ctx, countyScope, store.FindingFilter{Status: "all", Rule: "edu_dropout", Household: h.ID})
 		if res.Raised != 1 || all.Total != 2 || all.Items[0].ID == all.Items[1].ID {
 			t.Fatalf("recurrence: %+v %+v", res, all.Items)
 		}
@@ -457,15 +465,15 @@ func TestRulesRunDedupeAndResolve(t *testing.T) {
 		}
 		res = run(store.RunOptions{CampaignID: camp.ID})
 		got := openFindings(t, db, countyScope)
-		if res.Raised != 1 || strings.Join(got, " ") != "edu_dropout@王小明 house_dangerous med_uninsured@王建国" {
+		if res.Raised != 1 || strings.Join(got, " ") != "edu_dropout@王小明 edu_dropout@王小明 house_dangerous med_uninsured@王建国" {
 			t.Fatalf("after the visit: %+v %v", res, got)
 		}
 		page, _ := db.ListFindings(ctx, countyScope, store.FindingFilter{Dimension: "住房", Region: village})
 		if page.Total != 1 || page.Items[0].Evidence[0].Value != "D级" || page.Items[0].HouseholdNumber != "R1" || page.Items[0].HeadName != "王建国" {
 			t.Fatalf("housing finding %+v", page.Items)
 		}
-		if page, _ := db.ListFindings(ctx, store.ScopeOf("141121104202"), store.FindingFilter{}); page.Total != 0 {
-			t.Fatal("findings leak out of scope")
+		if page, _ := db.ListFindings(ctx, store.ScopeOf("141121104202"), store.FindingFilter{}); page.Total != 1 || page.Items[0].HouseholdNumber != "R3" {
+			t.Fatalf("findings leak out of scope: %+v", page.Items)
 		}
 		if _, err := db.RunRules(ctx, store.ScopeOf("141121104202"), store.RunOptions{Region: "141121"}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("run out of scope: %v", err)
@@ -481,10 +489,10 @@ func TestRulesRunDedupeAndResolve(t *testing.T) {
 			t.Fatal(err)
 		}
 		res = run(store.RunOptions{Region: "141121104202"})
-		if res.Raised != 0 || res.Kept != 3 {
+		if res.Raised != 0 || res.Kept != 4 {
 			t.Fatalf("run after the move: %+v", res)
 		}
-		if page, _ := db.ListFindings(ctx, store.ScopeOf("141121104202"), store.FindingFilter{}); page.Total != 3 {
+		if page, _ := db.ListFindings(ctx, store.ScopeOf("141121104202"), store.FindingFilter{}); page.Total != 4 {
 			t.Fatalf("findings follow the household: %d", page.Total)
 		}
 		if trail, _ := db.AuditEntries(ctx, countyScope, store.AuditFilter{Action: audit.ActRunRules}); len(trail.Items) < 5 ||

@@ -451,8 +451,9 @@ func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) error {
 
 // runInput says what a rules run covers.
 type runInput struct {
-	Region     string `json:"region_code"`
-	CampaignID int64  `json:"campaign_id,omitempty"`
+	Region      string `json:"region_code"`
+	HouseholdID int64  `json:"household_id,omitempty"`
+	CampaignID  int64  `json:"campaign_id,omitempty"`
 }
 
 func (s *Server) apiRunRules(w http.ResponseWriter, r *http.Request) error {
@@ -465,7 +466,8 @@ func (s *Server) apiRunRules(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name, by := cadre(r)
-	res, err := s.DB.RunRules(r.Context(), sc, store.RunOptions{Region: in.Region, CampaignID: in.CampaignID, By: by, ByName: name})
+	res, err := s.DB.RunRules(r.Context(), sc, store.RunOptions{Region: in.Region, Household: in.HouseholdID,
+		CampaignID: in.CampaignID, By: by, ByName: name})
 	if err != nil {
 		return err
 	}
