@@ -294,7 +294,7 @@ func (s *Server) apiUploadPhoto(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data, err := readPhoto(w, r, r.Body)
+	data, err := readPhoto(r.Body)
 	if err != nil {
 		return err
 	}
@@ -310,7 +310,7 @@ func (s *Server) apiUploadPhoto(w http.ResponseWriter, r *http.Request) error {
 
 // readPhoto reads at most store.MaxPhotoBytes (and one byte more, to tell
 // a photo over the limit).
-func readPhoto(w http.ResponseWriter, r *http.Request, body io.Reader) ([]byte, error) {
+func readPhoto(body io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(body, store.MaxPhotoBytes+1))
 	if err != nil {
 		return nil, apperr.New(apperr.Invalid, "照片上传不完整，请重试")
