@@ -525,7 +525,23 @@ func (s *Server) showVisit(w http.ResponseWriter, r *http.Request, status int, f
 	}
 	data := visitPageData{V: visitRowOf(rec), H: h, Village: s.regionLabel(r, h.RegionCode), Campaign: s.campaignRow(r, c),
 		Mine: rec.CadreID == me.Account.ID && me.Can(auth.CapRecordVisit)}
-	for _, a := range rec.Answers {
+	// Answers in the order of the checklist, members in the order of the household.
+	pos := map[string]int{}
+	for i := range items {
+		pos[items[i].Code] = i
+	}
+	order := map[int64]int{}
+	for i, m := range h.Members {
+		order[m.ID] = i
+	}
+	answers := append([]screening.Answer(nil), rec.Answers...)
+	sort.SliceStable(answers, func(i, j int) bool {
+		if pos[answers[i].Item] != pos[answers[j].Item] {
+			return pos[answers[i].Item] < pos[answers[j].Item]
+		}
+		return order[answers[i].MemberID] < order[answers[j].MemberID]
+	})
+	for _, a := range answers {
 		title := a.Item
 		if it := screening.ItemByCode(items, a.Item); it != nil {
 			title = it.Title
