@@ -29,6 +29,7 @@ import (
 	"sanbao/internal/demo"
 	"sanbao/internal/region"
 	"sanbao/internal/store"
+	"sanbao/internal/web"
 )
 
 // The audit key seals the audit trail (HMAC-SHA256; see package audit): it
@@ -138,27 +139,6 @@ func subcommands(ctx context.Context, e *env, name string, args []string, subs m
 	return subs[args[0]](ctx, e, args[1:])
 }
 
-// generatePassword makes a password that satisfies the policy and is easy
-// to type on a phone: three groups of four lower-case letters and digits.
-func generatePassword() string {
-	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-	for {
-		b := make([]byte, 12)
-		rand.Read(b)
-		var s strings.Builder
-		for i, c := range b {
-			if i > 0 && i%4 == 0 {
-				s.WriteByte('-')
-			}
-			s.WriteByte(alphabet[int(c)%len(alphabet)])
-		}
-		p := s.String()
-		if strings.ContainsAny(p, "23456789") && strings.ContainsAny(p, "abcdefghjkmnpqrstuvwxyz") {
-			return p
-		}
-	}
-}
-
 // passwordFrom returns --password, a line of stdin (--password-stdin), or a
 // generated password (generated reports which).
 func passwordFrom(e *env, given string, fromStdin bool) (pw string, generated bool, err error) {
@@ -178,7 +158,7 @@ func passwordFrom(e *env, given string, fromStdin bool) (pw string, generated bo
 		}
 		return strings.TrimRight(line, "\r\n"), false, nil
 	}
-	return generatePassword(), true, nil
+	return web.GeneratePassword(), true, nil
 }
 
 type userFlags struct {
@@ -601,7 +581,7 @@ func ensureDemoAccounts(ctx context.Context, db *store.DB, out io.Writer) error 
 		code, _ = region.Normalize(code)
 		pw := "已设置"
 		if _, err := db.AccountByUsername(ctx, d.username); apperr.Is(err, apperr.NotFound) {
-			p := generatePassword()
+			p := web.GeneratePassword()
 			a := &auth.Account{Username: d.username, DisplayName: d.name, Role: d.role, Department: d.dept, RegionCode: code}
 			if err := db.CreateAccount(cliActor(ctx), nil, a, p); err != nil {
 				return err
@@ -631,7 +611,7 @@ func benchToken(ctx context.Context, db *store.DB) (string, error) {
 	a, err := db.AccountByUsername(ctx, "bench-county")
 	if apperr.Is(err, apperr.NotFound) {
 		a = &auth.Account{Username: "bench-county", DisplayName: "性能测试", Role: auth.RoleCountyOffice, RegionCode: demo.County + "000000"}
-		err = db.CreateAccount(cliActor(ctx), nil, a, generatePassword())
+		err = db.CreateAccount(cliActor(ctx), nil, a, web.GeneratePassword())
 	}
 	if err != nil {
 		return "", err

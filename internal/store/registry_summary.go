@@ -117,3 +117,31 @@ func (db *DB) ChildSummaries(ctx context.Context, sc Scope, code string) ([]Regi
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Code < out[j].Code })
 	return out, nil
 }
+
+// Subregions lists the regions below code down to depth levels (1: its
+// children), in code order: for the region choices of forms and filters.
+func (db *DB) Subregions(ctx context.Context, code string, depth int) ([]region.Region, error) {
+	full, err := region.Normalize(code)
+	if err != nil {
+		return nil, apperr.Field("region", "区域", "%s", err.Error())
+	}
+	l := region.LevelOf(full)
+	lo, hi := region.Range(full)
+	rows, err := db.query(ctx, `SELECT code, name, level, parent FROM regions WHERE code >= ? AND code < ? AND level > ? AND level <= ?
+		ORDER BY code`, lo, hi, int(l), int(l)+depth)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []region.Region
+	for rows.Next() {
+		var r region.Region
+		var lvl int
+		if err := rows.Scan(&r.Code, &r.Name, &lvl, &r.Parent); err != nil {
+			return nil, translate(err)
+		}
+		r.Level = region.Level(lvl)
+		out = append(out, r)
+	}
+	return out, translate(rows.Err())
+}

@@ -184,16 +184,16 @@ func (s *Server) apiUpdateHousehold(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	cur, err := s.DB.Household(r.Context(), sc, id)
+	if err != nil {
+		return err
+	}
 	var in householdInput
 	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
 	if len(in.Members) > 0 {
 		return apperr.Field("members", "家庭成员", "修改农户时不能同时提交成员，请通过成员接口修改")
-	}
-	cur, err := s.DB.Household(r.Context(), sc, id)
-	if err != nil {
-		return err
 	}
 	h := in.household()
 	h.ID = id
@@ -288,12 +288,12 @@ func (s *Server) apiUpdateMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in memberInput
-	if err := readJSON(w, r, &in); err != nil {
-		return err
-	}
 	cur, err := s.DB.Member(r.Context(), sc, id)
 	if err != nil {
+		return err
+	}
+	var in memberInput
+	if err := readJSON(w, r, &in); err != nil {
 		return err
 	}
 	m := in.member()

@@ -52,10 +52,19 @@ package web
 // shown as text, never run. Never use template.HTML on user data.
 //
 // Template functions: asset (static URL with cache-busting), label (Chinese
-// label of a registry enum code: {{label "category" .Category}}), idnum and
-// phone (masked per role), can (capability check: {{if can $.Me
-// "edit_registry"}}), date, datetime (China time), regionName, add, sub,
-// pageURL (the current URL with one query parameter changed).
+// label of a registry enum code: {{label "category" .Category}}), enum (the
+// enum itself, for selects), can (capability check: {{if can $.Me
+// "edit_registry"}}), date, datetime (China time), add, sub, pageURL (the
+// current URL with one query parameter changed), roleLabel, itoa, and the
+// form helpers input, choice, check and pager (see templates/_shell.html).
+//
+// # Personal data
+//
+// ID numbers and phones are masked in the handler, before rendering, with
+// maskHousehold/maskMember (the same functions the JSON API uses), so that
+// a template cannot show a full number by mistake. A full number is shown
+// only after an audited reveal (revealMember/revealHousehold), and only on
+// the page that answers it.
 //
 // # Forms
 //
@@ -648,19 +657,7 @@ var templateFuncs = template.FuncMap{
 		return code
 	},
 	"enum": func(name string) *registry.Enum { return enums[name] },
-	"idnum": func(me *Identity, id string) string {
-		if me == nil {
-			return auth.MaskID(id)
-		}
-		return auth.DisplayID(me.Account.Role, id)
-	},
-	"phone": func(me *Identity, p string) string {
-		if me == nil {
-			return auth.MaskPhone(p)
-		}
-		return auth.DisplayPhone(me.Account.Role, p)
-	},
-	"can": func(me *Identity, c string) bool { return me.Can(auth.Capability(c)) },
+	"can":  func(me *Identity, c string) bool { return me.Can(auth.Capability(c)) },
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -694,13 +691,13 @@ var templateFuncs = template.FuncMap{
 
 // inputField is what the "input" partial shows.
 type inputField struct {
-	Name, Label, Type, Value, Err, Hint string
-	Max                                 int
-	Required                            bool
+	Name, Label, Type, Value, Err, Hint, List string
+	Max                                       int
+	Required                                  bool
 }
 
-// inputOf describes a text input; opts may add "required", "max=N" and
-// "hint=text".
+// inputOf describes a text input; opts may add "required", "max=N",
+// "hint=text" (a placeholder) and "list=id" (a datalist of suggestions).
 func inputOf(v *view, name, label, typ string, opts ...string) inputField {
 	f := inputField{Name: name, Label: label, Type: typ, Value: v.Form.Get(name), Err: v.Form.Err(name)}
 	for _, o := range opts {
@@ -711,6 +708,8 @@ func inputOf(v *view, name, label, typ string, opts ...string) inputField {
 			f.Max, _ = strconv.Atoi(o[4:])
 		case strings.HasPrefix(o, "hint="):
 			f.Hint = o[5:]
+		case strings.HasPrefix(o, "list="):
+			f.List = o[5:]
 		}
 	}
 	return f
