@@ -78,20 +78,21 @@ func SniffPhoto(data []byte) (contentType, ext string, err error) {
 // (without Data). Its key is made from the household and the content's
 // hash, so uploading the same photo twice stores it once.
 func (db *DB) PutPhoto(ctx context.Context, sc Scope, householdID int64, data []byte, by int64) (*Photo, error) {
-	ct, ext, err := SniffPhoto(data)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(data)
-	hexSum := hex.EncodeToString(sum[:])
-	p := &Photo{Key: strconv.FormatInt(householdID, 10) + "-" + hexSum[:32] + "." + ext, HouseholdID: householdID,
-		ContentType: ct, Size: int64(len(data)), SHA256: hexSum}
+	var p *Photo
 	now := db.now()
-	err = db.write(ctx, func(tx *Tx) error {
-		h, err := householdTx(tx, sc, householdID)
+	err := db.write(ctx, func(tx *Tx) error {
+		h, err := householdTx(tx, sc, householdID) // out of scope: NotFound, whatever was sent
 		if err != nil {
 			return err
 		}
+		ct, ext, err := SniffPhoto(data)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		hexSum := hex.EncodeToString(sum[:])
+		p = &Photo{Key: strconv.FormatInt(householdID, 10) + "-" + hexSum[:32] + "." + ext, HouseholdID: householdID,
+			ContentType: ct, Size: int64(len(data)), SHA256: hexSum}
 		var created string
 		err = tx.queryRow(`SELECT created_at FROM visit_photos WHERE photo_key = ?`, p.Key).Scan(&created)
 		if err == nil {
@@ -103,7 +104,7 @@ func (db *DB) PutPhoto(ctx context.Context, sc Scope, householdID int64, data []
 		}
 		p.CreatedAt = now
 		_, err = tx.exec(`INSERT INTO visit_photos (photo_key, county, household_id, content_type, size, sha256, data, uploaded_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Key, h.County, householdID, ct, p.Size, hexSum, data, by, ts(now))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Key, h.County, householdID, p.ContentType, p.Size, p.SHA256, data, by, ts(now))
 		if err != nil {
 			return err
 		}

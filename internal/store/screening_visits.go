@@ -70,6 +70,28 @@ func (db *DB) Visit(ctx context.Context, sc Scope, id string) (*VisitRecord, err
 	return r, translate(err)
 }
 
+// CheckVisitID answers NotFound when a visit with the ID exists outside the
+// scope (so that a client cannot write to it, nor learn anything about it);
+// nil when it is in the scope or does not exist yet.
+func (db *DB) CheckVisitID(ctx context.Context, sc Scope, id string) error {
+	lo, hi, err := sc.bounds()
+	if err != nil {
+		return err
+	}
+	var region string
+	err = db.queryRow(ctx, `SELECT h.region_code FROM visits v JOIN households h ON h.id = v.household_id WHERE v.id = ?`,
+		screening.NormalizeVisitID(id)).Scan(&region)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return translate(err)
+	case region < lo || region >= hi:
+		return apperr.New(apperr.NotFound, "走访记录不存在")
+	}
+	return nil
+}
+
 // HouseholdVisits lists the visits of a household in the scope, newest
 // first (drafts included).
 func (db *DB) HouseholdVisits(ctx context.Context, sc Scope, householdID int64) ([]*VisitRecord, error) {

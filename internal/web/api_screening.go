@@ -210,11 +210,14 @@ func (s *Server) apiPutVisit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	id := screening.NormalizeVisitID(r.PathValue("id"))
+	if err := s.DB.CheckVisitID(r.Context(), sc, id); err != nil {
+		return err
+	}
 	var v screening.Visit
 	if err := readJSON(w, r, &v); err != nil {
 		return err
 	}
-	id := screening.NormalizeVisitID(r.PathValue("id"))
 	if v.ID != "" && screening.NormalizeVisitID(v.ID) != id {
 		return apperr.Field("id", "走访编号", "与地址中的编号不一致")
 	}

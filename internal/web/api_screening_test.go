@@ -301,3 +301,27 @@ func keys(m map[string]bool) []string {
 	}
 	return out
 }
+
+// screeningFixtures gives a scope test record a campaign over its village,
+// a photo and a draft visit of its household by its cadre.
+func screeningFixtures(t *testing.T, db *store.DB, rec *scopeRecord) {
+	t.Helper()
+	ctx := context.Background()
+	c := &screening.Campaign{Kind: screening.KindIntensive, Name: "住房集中排查", Region: rec.Village, Dimensions: []string{"housing"},
+		Start: registry.Date{Time: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}, End: registry.Date{Time: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}}
+	if err := db.CreateCampaign(ctx, store.Everywhere, c); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.PutPhoto(ctx, store.Everywhere, rec.Household.ID, pngBytes(t), rec.Account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := screening.NewVisitID(strings.NewReader(rec.Village + "0123456789"))
+	v := &screening.Visit{ID: id, CampaignID: c.ID, HouseholdID: rec.Household.ID, Dimensions: []string{"housing"},
+		Cadre: rec.Account.DisplayName, CadreID: rec.Account.ID, VisitedAt: db.Clock.Now().Add(-time.Hour),
+		Answers: []screening.Answer{{Item: "house_disaster", Result: screening.ResultNA, Photos: []string{p.Key}}}}
+	if _, _, err := db.PutVisit(ctx, store.Everywhere, v); err != nil {
+		t.Fatal(err)
+	}
+	rec.Campaign, rec.Visit, rec.Photo = c.ID, v.ID, p.Key
+}

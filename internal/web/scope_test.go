@@ -43,6 +43,10 @@ type scopeRecord struct {
 	TokenID   int64
 	Name      string // marker: the head's name
 	Number    string // marker: the household number
+
+	Campaign int64  // an intensive campaign over the village
+	Visit    string // a draft visit of the household (by the village's cadre)
+	Photo    string // a photo of the household
 }
 
 var scopeVillages = []struct{ code, village, name string }{
@@ -78,6 +82,11 @@ var paramFixtures = []struct {
 	{"/regions/", "code", func(r *scopeRecord) string { return r.Village }},
 	{"/accounts/", "id", func(r *scopeRecord) string { return itoa(r.Account.ID) }},
 	{"/tokens/", "id", func(r *scopeRecord) string { return itoa(r.TokenID) }},
+	{"/api/v1/campaigns/", "id", func(r *scopeRecord) string { return itoa(r.Campaign) }},
+	{"/campaigns/", "id", func(r *scopeRecord) string { return itoa(r.Campaign) }},
+	{"/api/v1/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
+	{"/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
+	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -198,6 +207,7 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 			t.Fatal(err)
 		}
 		rec.TokenID = tok.ID
+		screeningFixtures(t, db, rec)
 		recs = append(recs, rec)
 	}
 	return recs

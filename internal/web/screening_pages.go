@@ -82,16 +82,19 @@ func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "screening/campaigns", &view{Title: "排查", Data: rows})
 }
 
-// regionChoices lists the account's region and the regions below it, for
-// a select.
-func (s *Server) regionChoices(r *http.Request, root string) ([][2]string, error) {
+// campaignRegions lists the regions a campaign may cover: the account's
+// region and the two levels below it.
+func (s *Server) campaignRegions(r *http.Request, root string) ([][2]string, error) {
 	out := [][2]string{{root, s.regionLabel(r, root)}}
-	kids, err := s.DB.Children(r.Context(), root)
+	groups, err := s.regionChoices(r.Context(), root)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range kids {
-		out = append(out, [2]string{k.Code, "　" + k.Name})
+	for _, g := range groups {
+		out = append(out, [2]string{g.Code, "　" + g.Name})
+		for _, c := range g.Children {
+			out = append(out, [2]string{c.Code, "　　" + c.Name})
+		}
 	}
 	return out, nil
 }
@@ -118,7 +121,7 @@ var campaignFields = []string{"name", "region_code", "start_date", "end_date", "
 
 func (s *Server) campaignForm(w http.ResponseWriter, r *http.Request, status int, f *form) error {
 	me := identityOf(r)
-	regions, err := s.regionChoices(r, me.Account.RegionCode)
+	regions, err := s.campaignRegions(r, me.Account.RegionCode)
 	if err != nil {
 		return err
 	}
@@ -385,7 +388,8 @@ func (s *Server) householdScreening(w http.ResponseWriter, r *http.Request) erro
 type findingListData struct {
 	Page     *store.FindingPage
 	Rows     []findingRow
-	Regions  [][2]string
+	Groups   []regionGroup
+	Selected string
 	Dims     [][2]string
 	Rules    [][2]string
 	Statuses [][2]string
@@ -423,25 +427,20 @@ func (s *Server) findingList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	regions, err := s.regionChoices(r, me.Account.RegionCode)
+	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode)
 	if err != nil {
 		return err
 	}
-	if f.Region != "" && me.Scope.Contains(f.Region) {
-		found := false
-		for _, rc := range regions {
-			found = found || rc[0] == f.Region
-		}
-		if !found {
-			regions = append(regions, [2]string{f.Region, s.regionLabel(r, f.Region)})
-		}
+	sel := f.Region
+	if code, err := region.Normalize(sel); err == nil {
+		sel = code
 	}
 	q := r.URL.Query()
 	vals := newForm(nil)
 	for _, k := range []string{"region", "dimension", "rule", "status"} {
 		vals.Values.Set(k, q.Get(k))
 	}
-	data := findingListData{Page: page, Rows: s.findingRows(r, page.Items), Regions: regions, Dims: dimList(), Rules: ruleChoices(),
+	data := findingListData{Page: page, Rows: s.findingRows(r, page.Items), Groups: groups, Selected: sel, Dims: dimList(), Rules: ruleChoices(),
 		Statuses: findingStatuses}
 	if me.Can(auth.CapExport) {
 		eq := r.URL.Query()

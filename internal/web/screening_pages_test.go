@@ -100,8 +100,11 @@ func TestScreeningPages(t *testing.T) {
 			!strings.Contains(body, "失学辍学") || !strings.Contains(body, "/api/v1/photos/") {
 			t.Fatalf("visit page: %d", st)
 		}
-		if st, _, _ := cadre.Get("/visits/" + vid + "/edit"); st != http.StatusConflict {
+		if st, body, _ := cadre.Get("/visits/" + vid + "/edit"); st != 200 || !strings.Contains(body, "不能修改") || strings.Contains(body, `name="visit_id"`) {
 			t.Fatalf("edit a signed visit: %d", st)
+		}
+		if st, body, _ := cadre.Get("/households/" + hid); st != 200 || !strings.Contains(body, `href="/households/`+hid+`/screening"`) {
+			t.Fatalf("household page links to its screening: %d", st)
 		}
 		st, body, _ = cadre.Get("/households/" + hid + "/screening")
 		if st != 200 || !strings.Contains(body, "2条未消除") || !strings.Contains(body, "D级") {

@@ -279,11 +279,12 @@ func (s *Server) visitEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A visit that cannot be edited shows as it is, with the reason.
 	if rec.Signed() {
-		return apperr.New(apperr.Conflict, "该走访记录已由%s签字，不能修改；如需更正，请新增一次走访", rec.SignedBy)
+		return s.showVisit(w, r, http.StatusOK, &form{Message: "该走访记录已由" + rec.SignedBy + "签字，不能修改；如需更正，请新增一次走访"})
 	}
 	if rec.CadreID != me.Account.ID {
-		return apperr.New(apperr.Forbidden, "该走访记录由%s录入，只能由本人修改", rec.Cadre)
+		return s.showVisit(w, r, http.StatusOK, &form{Message: "该走访记录由" + rec.Cadre + "录入，只能由本人修改"})
 	}
 	f, err := s.DB.VisitForm(r.Context(), me.Scope, rec.HouseholdID, rec.CampaignID)
 	if err != nil {
