@@ -14,6 +14,7 @@ import (
 	"sanbao/internal/apperr"
 	"sanbao/internal/audit"
 	"sanbao/internal/clock"
+	"sanbao/internal/policy"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
 	"sanbao/internal/screening"
@@ -671,12 +672,15 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			return err
 		}
 		// A new finding may be open already outside what this run answers
-		// for (its household moved from another village): keep it.
-		if fresh, err = keepOpenElsewhere(tx, county, fresh, func(id int64, region string) {
-			res.Kept++
-			moved = append(moved, &openFinding{id: id, region: region})
-		}); err != nil {
-			return err
+		// for (its household moved from another village): keep it. A run
+		// over a whole county and every dimension loaded every open finding.
+		if everything := one == nil && level == region.County && len(p.Dimensions) == 0 && res.TownshipPass; !everything {
+			if fresh, err = keepOpenElsewhere(tx, county, fresh, func(id int64, region string) {
+				res.Kept++
+				moved = append(moved, &openFinding{id: id, region: region})
+			}); err != nil {
+				return err
+			}
 		}
 		res.Raised = len(fresh)
 		res.Findings = res.Raised + res.Kept
@@ -788,29 +792,78 @@ var findingInsertCols = []string{"county", "finding_key", "household_id", "membe
 func insertFindings(tx *Tx, county string, run int64, now time.Time, fresh []newFinding) error {
 	at := ts(now)
 	var encErr error
+	sources := map[policy.Source]string{} // a rule's source, encoded once
+	if tx.db.dialect == Postgres {
+		return insertFindingsPG(tx, county, run, at, fresh, sources)
+	}
 	err := batchInsert(tx, "findings", findingInsertCols, len(fresh), func(i int, row []any) {
 		nf := &fresh[i]
 		f := &nf.f
-		ev := f.Evidence
-		if ev == nil {
-			ev = []screening.Evidence{}
-		}
-		evJSON, err := json.Marshal(ev)
-		if err != nil && encErr == nil {
-			encErr = err
-		}
-		srcJSON, err := json.Marshal(f.Source)
+		ev, src, err := findingJSON(f, sources)
 		if err != nil && encErr == nil {
 			encErr = err
 		}
 		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = county, f.Key(), f.HouseholdID, f.MemberID, nf.region, f.Rule, f.Item
-		row[7], row[8], row[9], row[10], row[11], row[12], row[13] = f.Dimension, f.Title, string(evJSON), string(srcJSON), "open", at, run
+		row[7], row[8], row[9], row[10], row[11], row[12], row[13] = f.Dimension, f.Title, ev, src, "open", at, run
 	})
 	if err != nil {
 		return err
 	}
 	if encErr != nil {
 		return apperr.Wrap(encErr, "finding")
+	}
+	return nil
+}
+
+// findingJSON encodes a finding's evidence and (once per rule) its source.
+func findingJSON(f *screening.Finding, sources map[policy.Source]string) (evidence, source string, err error) {
+	ev := f.Evidence
+	if ev == nil {
+		ev = []screening.Evidence{}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", "", err
+	}
+	src, ok := sources[f.Source]
+	if !ok {
+		s, err := json.Marshal(f.Source)
+		if err != nil {
+			return "", "", err
+		}
+		src = string(s)
+		sources[f.Source] = src
+	}
+	return string(b), src, nil
+}
+
+// insertFindingsPG inserts findings on PostgreSQL with one statement per
+// 5,000 rows, the columns passed as arrays (unnest): a first run over a
+// county writes tens of thousands at once.
+func insertFindingsPG(tx *Tx, county string, run int64, at string, fresh []newFinding, sources map[policy.Source]string) error {
+	const chunk = 5000
+	for start := 0; start < len(fresh); start += chunk {
+		part := fresh[start:min(start+chunk, len(fresh))]
+		n := len(part)
+		keys, regions, rules, items, dims, titles, evs, srcs := make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		hh, mm := make([]int64, n), make([]int64, n)
+		for i := range part {
+			f := &part[i].f
+			ev, src, err := findingJSON(f, sources)
+			if err != nil {
+				return apperr.Wrap(err, "finding")
+			}
+			keys[i], hh[i], mm[i], regions[i], rules[i], items[i] = f.Key(), f.HouseholdID, f.MemberID, part[i].region, f.Rule, f.Item
+			dims[i], titles[i], evs[i], srcs[i] = f.Dimension, f.Title, ev, src
+		}
+		if _, err := tx.exec(`INSERT INTO findings (county, finding_key, household_id, member_id, region_code, rule, item, dimension,
+			title, evidence, source, status, raised_at, raised_run)
+			SELECT ?, k, h, m, r, ru, it, d, ti, e, s, 'open', ?, ? FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[],
+			?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(k, h, m, r, ru, it, d, ti, e, s)`,
+			county, at, run, keys, hh, mm, regions, rules, items, dims, titles, evs, srcs); err != nil {
+			return err
+		}
 	}
 	return nil
 }

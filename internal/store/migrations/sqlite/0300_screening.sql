@@ -90,12 +90,15 @@ CREATE TABLE household_facts (
 
 -- Findings of the rules. An open finding is unique per county and key
 -- (screening.FindingKey), so it is never raised twice; a run that no longer
--- finds it resolves it, and a later recurrence is a new finding.
+-- finds it resolves it, and a later recurrence is a new finding. Findings
+-- are derived data: no foreign key to households (a run writes tens of
+-- thousands at once; the finding of a household that no longer exists is
+-- resolved by the next run, which no longer finds it).
 CREATE TABLE findings (
     id           INTEGER PRIMARY KEY,
     county       TEXT NOT NULL CHECK (length(county) = 6),
     finding_key  TEXT NOT NULL,
-    household_id INTEGER NOT NULL REFERENCES households (id) ON DELETE CASCADE,
+    household_id INTEGER NOT NULL,
     member_id    INTEGER NOT NULL DEFAULT 0,
     region_code  TEXT NOT NULL,
     rule         TEXT NOT NULL,
