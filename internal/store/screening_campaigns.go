@@ -16,7 +16,7 @@ import (
 
 const campaignCols = `c.id, c.kind, c.name, c.region_code, c.start_date, c.end_date, c.dimensions, c.created_by, c.created_at`
 
-func scanCampaign(sc interface{ Scan(...any) error }) (*screening.Campaign, error) {
+func scanCampaign(sc scanner) (*screening.Campaign, error) {
 	var c screening.Campaign
 	var start, end, dims, created string
 	if err := sc.Scan(&c.ID, &c.Kind, &c.Name, &c.Region, &start, &end, &dims, &c.CreatedBy, &created); err != nil {
@@ -195,19 +195,11 @@ func (db *DB) ListCampaigns(ctx context.Context, sc Scope, f CampaignFilter) ([]
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	rows, err := db.query(ctx, q+` ORDER BY CASE WHEN c.kind = 'routine' THEN 0 ELSE 1 END, c.id DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, translate(err)
+	out, err := scanAll(rows, err, scanCampaign)
+	if out == nil {
+		out = []*screening.Campaign{}
 	}
-	defer rows.Close()
-	out := []*screening.Campaign{}
-	for rows.Next() {
-		c, err := scanCampaign(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, c)
-	}
-	return out, translate(rows.Err())
+	return out, translate(err)
 }
 
 // coverageRange is the region range whose households a campaign's coverage
@@ -255,20 +247,12 @@ func (db *DB) CampaignCoverage(ctx context.Context, sc Scope, c *screening.Campa
 	rows, err := db.query(ctx, `SELECT h.region_code, count(*),
 		sum(CASE WHEN EXISTS (SELECT 1 FROM visits v WHERE v.campaign_id = ? AND v.household_id = h.id AND v.signed_at <> '') THEN 1 ELSE 0 END)
 		FROM households h WHERE h.region_code >= ? AND h.region_code < ? GROUP BY h.region_code`, c.ID, lo, hi)
-	if err != nil {
-		return nil, translate(err)
-	}
-	var villages []screening.Coverage
-	for rows.Next() {
+	villages, err := scanAll(rows, err, func(sc scanner) (screening.Coverage, error) {
 		var cv screening.Coverage
-		if err := rows.Scan(&cv.Region, &cv.Total, &cv.Visited); err != nil {
-			rows.Close()
-			return nil, translate(err)
-		}
-		villages = append(villages, cv)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&cv.Region, &cv.Total, &cv.Visited)
+		return cv, err
+	})
+	if err != nil {
 		return nil, translate(err)
 	}
 	rolled := screening.RollupCounts(villages, root)
@@ -339,20 +323,11 @@ func (db *DB) Unvisited(ctx context.Context, sc Scope, c *screening.Campaign, un
 	page := &HouseholdPage{Limit: limit, Offset: offset, Items: []*registry.Household{}}
 	rows, err := db.query(ctx, `SELECT `+householdCols+` FROM households h WHERE `+cond+` ORDER BY h.region_code, h.id LIMIT ? OFFSET ?`,
 		lo, hi, c.ID, limit, offset)
+	items, err := scanAll(rows, err, func(sc scanner) (*registry.Household, error) { return scanHousehold(sc) })
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		h, err := scanHousehold(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		page.Items = append(page.Items, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
+	page.Items = append(page.Items, items...)
 	err = db.queryRow(ctx, `SELECT count(*) FROM households h WHERE `+cond, lo, hi, c.ID).Scan(&page.Total)
 	return page, translate(err)
 }

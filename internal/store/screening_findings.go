@@ -77,7 +77,7 @@ const findingCols = `f.id, f.finding_key, f.household_id, f.member_id, f.region_
 
 const findingFrom = ` FROM findings f JOIN households h ON h.id = f.household_id LEFT JOIN members m ON m.id = f.member_id`
 
-func scanFinding(sc interface{ Scan(...any) error }) (*FindingRecord, error) {
+func scanFinding(sc scanner) (*FindingRecord, error) {
 	var f FindingRecord
 	var ev, src, raised, resolved string
 	if err := sc.Scan(&f.ID, &f.Key, &f.HouseholdID, &f.MemberID, &f.Region, &f.Rule, &f.Item, &f.Dimension, &f.Title,
@@ -161,20 +161,11 @@ func (db *DB) ListFindings(ctx context.Context, sc Scope, f FindingFilter) (*Fin
 	page := &FindingPage{Items: []*FindingRecord{}, Total: -1, Limit: f.Limit, Offset: f.Offset}
 	rows, err := db.query(ctx, `SELECT `+findingCols+findingFrom+` WHERE `+cond+` ORDER BY f.region_code, f.id LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
+	items, err := scanAll(rows, err, scanFinding)
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanFinding(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		page.Items = append(page.Items, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
-	}
+	page.Items = append(page.Items, items...)
 	if !f.NoTotal {
 		if err := db.queryRow(ctx, `SELECT count(*) FROM findings f WHERE `+cond, args...).Scan(&page.Total); err != nil {
 			return nil, translate(err)
@@ -232,23 +223,21 @@ func (db *DB) RuleRuns(ctx context.Context, sc Scope, under string, limit int) (
 	}
 	rows, err := db.query(ctx, `SELECT id, region_code, campaign_id, dimensions, ref_date, households, members, findings, raised, kept, resolved,
 		started_at, finished_at FROM rule_runs WHERE region_code >= ? AND region_code < ? ORDER BY id DESC LIMIT ?`, lo, hi, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	out := []*RunResult{}
-	for rows.Next() {
+	out, err := scanAll(rows, err, func(sc scanner) (*RunResult, error) {
 		var r RunResult
 		var dims, ref, started, finished string
-		if err := rows.Scan(&r.ID, &r.Region, &r.CampaignID, &dims, &ref, &r.Households, &r.Members, &r.Findings, &r.Raised,
+		if err := sc.Scan(&r.ID, &r.Region, &r.CampaignID, &dims, &ref, &r.Households, &r.Members, &r.Findings, &r.Raised,
 			&r.Kept, &r.Resolved, &started, &finished); err != nil {
-			return nil, translate(err)
+			return nil, err
 		}
 		r.Dimensions = splitSet(dims)
 		r.RefDate.Time, _ = time.Parse("2006-01-02", ref)
 		r.StartedAt, r.FinishedAt = parseTS(started), parseTS(finished)
 		r.TownshipPass = region.LevelOf(r.Region) <= region.Township && strings.Contains(","+dims+",", ","+screening.DimIncome+",")
-		out = append(out, &r)
+		return &r, nil
+	})
+	if out == nil {
+		out = []*RunResult{}
 	}
-	return out, translate(rows.Err())
+	return out, translate(err)
 }

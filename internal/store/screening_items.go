@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -103,25 +104,47 @@ func (db *DB) CheckItems(ctx context.Context, county string) ([]screening.CheckI
 	if err := db.ensureCheckItems(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT item FROM check_items WHERE county = '' OR county = ?
-		ORDER BY CASE WHEN county = '' THEN 0 ELSE 1 END, position, code`, county)
+	rows, err := db.query(ctx, checkItemsQuery, county)
+	out, err := scanAll(rows, err, scanCheckItem)
+	return out, translate(err)
+}
+
+// checkItemsQuery reads a county's checklist: the built-in items in their
+// order, then the county's own.
+const checkItemsQuery = `SELECT item FROM check_items WHERE county = '' OR county = ?
+	ORDER BY CASE WHEN county = '' THEN 0 ELSE 1 END, position, code`
+
+func scanCheckItem(sc scanner) (screening.CheckItem, error) {
+	var s string
+	var it screening.CheckItem
+	if err := sc.Scan(&s); err != nil {
+		return it, err
+	}
+	if err := json.Unmarshal([]byte(s), &it); err != nil {
+		return it, apperr.Wrap(err, "check item")
+	}
+	return it, nil
+}
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// scanAll scans every row of a query with scan and closes the rows; err is
+// the query's own error, passed through.
+func scanAll[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
 	if err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	defer rows.Close()
-	out := make([]screening.CheckItem, 0, len(screening.Items)+8)
+	var out []T
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, translate(err)
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
 		}
-		var it screening.CheckItem
-		if err := json.Unmarshal([]byte(s), &it); err != nil {
-			return nil, apperr.Wrap(err, "check item")
-		}
-		out = append(out, it)
+		out = append(out, v)
 	}
-	return out, translate(rows.Err())
+	return out, rows.Err()
 }
 
 // AddCheckItem adds a county's own check item. The county must lie in the

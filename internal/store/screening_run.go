@@ -109,21 +109,23 @@ type hRow struct {
 	notMet   []screening.Answer
 }
 
-type hBatch struct {
-	rows []hRow
-	mf   []screening.MemberFacts
-	err  error
-}
-
 type mRow struct {
 	household int64
 	m         screening.Member
 }
 
-type mBatch struct {
-	rows []mRow
+// rowBatch is a batch of rows; a batch of households also holds the member
+// facts its rows point into.
+type rowBatch[R any] struct {
+	rows []R
+	mf   []screening.MemberFacts
 	err  error
 }
+
+type (
+	hBatch = rowBatch[hRow]
+	mBatch = rowBatch[mRow]
+)
 
 // queryer is what the readers query through: the read pool, or a
 // transaction holding a snapshot.
@@ -131,61 +133,31 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// readHouseholds streams the households of [lo, hi) in ID order with their
-// merged visit facts.
-func (db *DB) readHouseholds(ctx context.Context, q queryer, lo, hi string, wide bool, out chan<- *hBatch, free chan *hBatch) {
+// readRows runs a query, scanning each row into dest and appending it to
+// the current batch with add, and sends the batches down out, size rows at
+// a time, reusing those that come back on free. An error travels as a batch
+// of its own; out is closed at the end.
+func readRows[R any](ctx context.Context, q queryer, query string, args []any, size int, dest []any,
+	out chan<- *rowBatch[R], free chan *rowBatch[R], add func(b *rowBatch[R]) error) {
 	defer close(out)
-	cond := `h.region_code >= ? AND h.region_code < ?`
-	if wide && db.dialect == SQLite {
-		// A county or more: scan the table in ID order rather than sort the
-		// region index's rows.
-		cond = `h.region_code || '' >= ? AND h.region_code || '' < ?`
-	}
-	rows, err := q.QueryContext(ctx, db.q(`SELECT h.id, h.region_code, `+hFlags+`, f.facts, f.member_facts, f.not_met
-		FROM households h LEFT JOIN household_facts f ON f.household_id = h.id
-		WHERE `+cond+` ORDER BY h.id`), lo, hi)
+	fail := func(err error) { send(ctx, out, &rowBatch[R]{err: err}) }
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		send(ctx, out, &hBatch{err: err})
+		fail(err)
 		return
 	}
 	defer rows.Close()
-	villages := map[string]string{}
-	var id, flags any
-	var village, facts, members, notMet sql.RawBytes
-	dest := []any{&id, &village, &flags, &facts, &members, &notMet}
 	b := <-free
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			send(ctx, out, &hBatch{err: err})
+			fail(err)
 			return
 		}
-		v, ok := villages[string(village)]
-		if !ok {
-			v = string(village)
-			villages[v] = v
+		if err := add(b); err != nil {
+			fail(err)
+			return
 		}
-		b.rows = append(b.rows, hRow{})
-		r := &b.rows[len(b.rows)-1]
-		unpackHousehold(asInt(id), asInt(flags), v, &r.h)
-		if len(facts) > 0 {
-			if err := r.facts.UnmarshalBinary(facts); err != nil {
-				send(ctx, out, &hBatch{err: apperr.Wrap(err, "household facts")})
-				return
-			}
-			r.mf0 = int32(len(b.mf))
-			if b.mf, err = decodeMemberFacts(members, b.mf); err != nil {
-				send(ctx, out, &hBatch{err: apperr.Wrap(err, "member facts")})
-				return
-			}
-			r.mf1 = int32(len(b.mf))
-			if len(notMet) > 0 {
-				if err := json.Unmarshal(notMet, &r.notMet); err != nil {
-					send(ctx, out, &hBatch{err: apperr.Wrap(err, "answers")})
-					return
-				}
-			}
-		}
-		if len(b.rows) == hBatchSize {
+		if len(b.rows) == size {
 			if !send(ctx, out, b) {
 				return
 			}
@@ -197,7 +169,7 @@ func (db *DB) readHouseholds(ctx context.Context, q queryer, lo, hi string, wide
 		}
 	}
 	if err := rows.Err(); err != nil {
-		send(ctx, out, &hBatch{err: err})
+		fail(err)
 		return
 	}
 	if len(b.rows) > 0 {
@@ -205,50 +177,66 @@ func (db *DB) readHouseholds(ctx context.Context, q queryer, lo, hi string, wide
 	}
 }
 
+// readHouseholds streams the households of [lo, hi) in ID order with their
+// merged visit facts.
+func (db *DB) readHouseholds(ctx context.Context, q queryer, lo, hi string, wide bool, out chan<- *hBatch, free chan *hBatch) {
+	cond := `h.region_code >= ? AND h.region_code < ?`
+	if wide && db.dialect == SQLite {
+		// A county or more: scan the table in ID order rather than sort the
+		// region index's rows.
+		cond = `h.region_code || '' >= ? AND h.region_code || '' < ?`
+	}
+	villages := map[string]string{}
+	var id, flags any
+	var village, facts, members, notMet sql.RawBytes
+	readRows(ctx, q, db.q(`SELECT h.id, h.region_code, `+hFlags+`, f.facts, f.member_facts, f.not_met
+		FROM households h LEFT JOIN household_facts f ON f.household_id = h.id
+		WHERE `+cond+` ORDER BY h.id`), []any{lo, hi}, hBatchSize, []any{&id, &village, &flags, &facts, &members, &notMet},
+		out, free, func(b *hBatch) error {
+			v, ok := villages[string(village)]
+			if !ok {
+				v = string(village)
+				villages[v] = v
+			}
+			b.rows = append(b.rows, hRow{})
+			r := &b.rows[len(b.rows)-1]
+			unpackHousehold(asInt(id), asInt(flags), v, &r.h)
+			if len(facts) == 0 {
+				return nil
+			}
+			if err := r.facts.UnmarshalBinary(facts); err != nil {
+				return apperr.Wrap(err, "household facts")
+			}
+			r.mf0 = int32(len(b.mf))
+			var err error
+			if b.mf, err = decodeMemberFacts(members, b.mf); err != nil {
+				return apperr.Wrap(err, "member facts")
+			}
+			r.mf1 = int32(len(b.mf))
+			if len(notMet) > 0 {
+				if err := json.Unmarshal(notMet, &r.notMet); err != nil {
+					return apperr.Wrap(err, "answers")
+				}
+			}
+			return nil
+		})
+}
+
 // readMembers streams the members of [lo, hi) in household order.
 func (db *DB) readMembers(ctx context.Context, q queryer, lo, hi string, out chan<- *mBatch, free chan *mBatch) {
-	defer close(out)
 	cond := `m.region_code >= ? AND m.region_code < ?`
 	if db.dialect == SQLite {
 		// Read members_screening alone, whatever the region's size.
 		cond = `m.region_code || '' >= ? AND m.region_code || '' < ?`
 	}
-	rows, err := q.QueryContext(ctx, db.q(`SELECT m.household_id, m.id, `+memberPacked+` FROM members m
-		WHERE `+cond+` ORDER BY m.household_id, m.id`), lo, hi)
-	if err != nil {
-		send(ctx, out, &mBatch{err: err})
-		return
-	}
-	defer rows.Close()
 	var hh, id, packed any
-	dest := []any{&hh, &id, &packed}
-	b := <-free
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			send(ctx, out, &mBatch{err: err})
-			return
-		}
-		b.rows = append(b.rows, mRow{household: asInt(hh)})
-		r := &b.rows[len(b.rows)-1]
-		unpackMember(asInt(id), asInt(packed), &r.m)
-		if len(b.rows) == mBatchSize {
-			if !send(ctx, out, b) {
-				return
-			}
-			select {
-			case b = <-free:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		send(ctx, out, &mBatch{err: err})
-		return
-	}
-	if len(b.rows) > 0 {
-		send(ctx, out, b)
-	}
+	readRows(ctx, q, db.q(`SELECT m.household_id, m.id, `+memberPacked+` FROM members m
+		WHERE `+cond+` ORDER BY m.household_id, m.id`), []any{lo, hi}, mBatchSize, []any{&hh, &id, &packed},
+		out, free, func(b *mBatch) error {
+			b.rows = append(b.rows, mRow{household: asInt(hh)})
+			unpackMember(asInt(id), asInt(packed), &b.rows[len(b.rows)-1].m)
+			return nil
+		})
 }
 
 func send[T any](ctx context.Context, ch chan<- T, v T) bool {

@@ -33,7 +33,7 @@ type VisitRecord struct {
 
 const visitCols = `v.body, v.superseded_by, v.created_at, v.updated_at`
 
-func scanVisit(sc interface{ Scan(...any) error }) (*VisitRecord, error) {
+func scanVisit(sc scanner) (*VisitRecord, error) {
 	var body, created, updated string
 	var r VisitRecord
 	if err := sc.Scan(&body, &r.SupersededBy, &created, &updated); err != nil {
@@ -102,61 +102,28 @@ func (db *DB) HouseholdVisits(ctx context.Context, sc Scope, householdID int64) 
 	rows, err := db.query(ctx, `SELECT `+visitCols+` FROM visits v JOIN households h ON h.id = v.household_id
 		WHERE v.household_id = ? AND h.region_code >= ? AND h.region_code < ?
 		ORDER BY v.visited_at DESC, v.id`, householdID, lo, hi)
-	if err != nil {
-		return nil, translate(err)
+	out, err := scanAll(rows, err, scanVisit)
+	if out == nil {
+		out = []*VisitRecord{}
 	}
-	defer rows.Close()
-	out := []*VisitRecord{}
-	for rows.Next() {
-		r, err := scanVisit(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err())
+	return out, translate(err)
 }
 
 // checkItemsTx reads a county's checklist inside tx (the built-in rows must
 // have been synced before the transaction: see ensureCheckItems).
 func checkItemsTx(tx *Tx, county string) ([]screening.CheckItem, error) {
-	rows, err := tx.query(`SELECT item FROM check_items WHERE county = '' OR county = ?
-		ORDER BY CASE WHEN county = '' THEN 0 ELSE 1 END, position, code`, county)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []screening.CheckItem
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		var it screening.CheckItem
-		if err := json.Unmarshal([]byte(s), &it); err != nil {
-			return nil, apperr.Wrap(err, "check item")
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	rows, err := tx.query(checkItemsQuery, county)
+	return scanAll(rows, err, scanCheckItem)
 }
 
 func membersTx(tx *Tx, householdID int64) ([]registry.Member, error) {
 	rows, err := tx.query(`SELECT `+memberCols+` FROM members m WHERE m.household_id = ?
 		ORDER BY CASE WHEN m.relation = 'head' THEN 0 ELSE 1 END, m.birth_date, m.id`, householdID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []registry.Member
-	for rows.Next() {
+	return scanAll(rows, err, func(sc scanner) (registry.Member, error) {
 		var m registry.Member
-		if err := scanMember(rows, &m); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		err := scanMember(sc, &m)
+		return m, err
+	})
 }
 
 // VisitForm is what a cadre fills in at one household: the household with
@@ -433,21 +400,13 @@ func (db *DB) SignVisit(ctx context.Context, sc Scope, id, signer string, signer
 // superseded (screening.Merge) and stores the result for the rules.
 func refreshFactsTx(tx *Tx, h *registry.Household) error {
 	rows, err := tx.query(`SELECT `+visitCols+` FROM visits v WHERE v.household_id = ? AND v.signed_at <> '' AND v.superseded_by = ''`, h.ID)
+	recs, err := scanAll(rows, err, scanVisit)
 	if err != nil {
 		return err
 	}
-	var visits []*screening.Visit
-	for rows.Next() {
-		r, err := scanVisit(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		visits = append(visits, &r.Visit)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	visits := make([]*screening.Visit, len(recs))
+	for i, r := range recs {
+		visits[i] = &r.Visit
 	}
 	m := screening.Merge(visits)
 	if m.Visits == 0 {

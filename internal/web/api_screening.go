@@ -91,12 +91,19 @@ func (s *Server) apiCreateCampaign(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Server) campaignOf(r *http.Request, cap auth.Capability) (store.Scope, *screening.Campaign, error) {
+// scopedID checks a capability and returns the account's scope and the
+// record ID of the path.
+func (s *Server) scopedID(r *http.Request, cap auth.Capability) (store.Scope, int64, error) {
 	sc, err := s.scopeFor(r, cap)
 	if err != nil {
-		return sc, nil, err
+		return sc, 0, err
 	}
 	id, err := pathID(r, "id")
+	return sc, id, err
+}
+
+func (s *Server) campaignOf(r *http.Request, cap auth.Capability) (store.Scope, *screening.Campaign, error) {
+	sc, id, err := s.scopedID(r, cap)
 	if err != nil {
 		return sc, nil, err
 	}
@@ -182,11 +189,7 @@ func (s *Server) visitForm(r *http.Request, sc store.Scope, householdID, campaig
 }
 
 func (s *Server) apiVisitForm(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapRecordVisit)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapRecordVisit)
 	if err != nil {
 		return err
 	}
@@ -266,11 +269,7 @@ func (s *Server) apiSignVisit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiHouseholdVisits(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewRegistry)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -289,11 +288,7 @@ func (s *Server) apiHouseholdVisits(w http.ResponseWriter, r *http.Request) erro
 // type is decided from its content (JPEG, PNG or WebP), whatever the client
 // says.
 func (s *Server) apiUploadPhoto(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapRecordVisit)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapRecordVisit)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,8 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -16,48 +13,12 @@ import (
 	"sanbao/internal/web/webtest"
 )
 
-// phoneBrowser starts a fresh headless Chromium with a 375×667 window (a
-// small phone). Without Chromium the test is skipped with the reason,
-// unless SANBAO_TEST_REQUIRE=all.
-func phoneBrowser(t *testing.T) context.Context {
-	t.Helper()
-	bin := os.Getenv("SANBAO_CHROMIUM")
-	if bin == "" {
-		bin = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if p, err := exec.LookPath("chromium"); err == nil {
-			bin = p
-		} else if storetest.Required() {
-			t.Fatal("Chromium not found and SANBAO_TEST_REQUIRE=all (apt-get install chromium, or set SANBAO_CHROMIUM)")
-		} else {
-			t.Skip("browser test skipped: Chromium not found (apt-get install chromium, or set SANBAO_CHROMIUM)")
-		}
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(375, 667))
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 667)); err != nil {
-		if storetest.Required() {
-			t.Fatalf("Chromium did not start: %v", err)
-		}
-		t.Skipf("browser test skipped: Chromium did not start: %v", err)
-	}
-	return ctx
-}
-
 // TestBrowserVisitOnPhone: a village cadre, on a phone-sized window, opens
 // a household's visit form, answers the housing items (a D-grade house,
 // with a note), signs, and sees the signed record and the finding; the form
 // fits the screen, and the visit is recorded once.
 func TestBrowserVisitOnPhone(t *testing.T) {
-	ctx := phoneBrowser(t)
+	ctx := browserCtx(t)
 	db := storetest.SQLite(t)
 	clk := shellDB(t, db)
 	h := screeningHousehold(t, db, "B1", 11)
@@ -65,22 +26,18 @@ func TestBrowserVisitOnPhone(t *testing.T) {
 	_, base := startShell(t, db, clk)
 
 	choose := func(item, result string) chromedp.Action[chromedp.Void] {
-		return chromedp.Click(chromedp.CSS(`input[name="answers.` + item + `"][value="` + result + `"]`))
+		return chromedp.Click(css(`input[name="answers.` + item + `"][value="` + result + `"]`))
 	}
 	var width, scroll int
 	var wide string // the elements that stick out, if any
 	var form, record string
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		chromedp.SendKeys(chromedp.CSS(`#username`), "cadre"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), webtest.Password),
-		chromedp.Submit(chromedp.CSS(`#password`)),
-		chromedp.WaitVisible(chromedp.CSS(`.nav`)),
+		chromedp.EmulateViewport(375, 667), // a small phone
+		loginActions(base, "cadre"),
 		chromedp.Navigate(base+"/households/"+itoa(h.ID)+"/screening"),
-		chromedp.WaitVisible(chromedp.CSS(`a[href^="/households/`+itoa(h.ID)+`/visit"]`)),
+		chromedp.WaitVisible(css(`a[href^="/households/`+itoa(h.ID)+`/visit"]`)),
 		chromedp.Navigate(base+"/households/"+itoa(h.ID)+"/visit?dims=housing"),
-		chromedp.WaitVisible(chromedp.CSS(`form.visit`)),
+		chromedp.WaitVisible(css(`form.visit`)),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			var err error
 			if width, err = chromedp.Evaluate[int](`window.innerWidth`)(ctx, tg); err != nil {
@@ -94,8 +51,8 @@ func TestBrowserVisitOnPhone(t *testing.T) {
 			return err
 		}),
 		choose("house_grade", "not_met"),
-		chromedp.SetValue(chromedp.CSS(`select[name="facts.house_grade"]`), "D"),
-		chromedp.SetValue(chromedp.CSS(`textarea[name="note.house_grade"]`), "墙体开裂，屋顶漏雨"),
+		chromedp.SetValue(css(`select[name="facts.house_grade"]`), "D"),
+		chromedp.SetValue(css(`textarea[name="note.house_grade"]`), "墙体开裂，屋顶漏雨"),
 		choose("house_moved_in", "na"),
 		choose("house_moved_back", "na"),
 		choose("house_subsidy", "na"),
@@ -103,16 +60,12 @@ func TestBrowserVisitOnPhone(t *testing.T) {
 		choose("house_disaster", "na"),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			var err error
-			form, err = chromedp.Text(chromedp.CSS(`form.visit`))(ctx, tg)
+			form, err = chromedp.Text(css(`form.visit`))(ctx, tg)
 			return err
 		}),
-		chromedp.Click(chromedp.CSS(`button[value="sign"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			var err error
-			record, err = chromedp.Text(chromedp.CSS(`main`))(ctx, tg)
-			return err
-		}),
+		chromedp.Click(css(`button[value="sign"]`)),
+		chromedp.WaitVisible(css(`.flash`)),
+		text(&record),
 	)
 	if err != nil {
 		t.Fatal(err)
