@@ -58,7 +58,8 @@ func (db *DB) Summary(ctx context.Context, sc Scope, code string) (*Summary, err
 	if err := rows.Err(); err != nil {
 		return nil, translate(err)
 	}
-	err = db.queryRow(ctx, `SELECT count(*) FROM members WHERE region_code >= ? AND region_code < ?`, lo, hi).Scan(&out.Members)
+	// "relation <> ''" (always true) selects the partial index members_region_count.
+	err = db.queryRow(ctx, `SELECT count(*) FROM members WHERE region_code >= ? AND region_code < ? AND relation <> ''`, lo, hi).Scan(&out.Members)
 	return out, translate(err)
 }
 
@@ -74,43 +75,21 @@ func (db *DB) ChildSummaries(ctx context.Context, sc Scope, code string) ([]Regi
 		return nil, err
 	}
 	out := make([]RegionSummary, len(kids))
-	at := make(map[string]int, len(kids))
 	for i, k := range kids {
 		out[i].Region = k
-		at[region.Prefix(k.Code)] = i
 	}
-	if r.Level >= region.Village {
-		return out, nil
-	}
-	n := r.Level + 1
-	digits := n.Digits()
-	lo, hi := region.Range(r.Code)
-	for _, t := range []struct {
-		table string
-		set   func(i int, c int64)
-	}{
-		{"households", func(i int, c int64) { out[i].Households = c }},
-		{"members", func(i int, c int64) { out[i].Members = c }},
-	} {
-		rows, err := db.query(ctx, `SELECT substr(region_code, 1, `+itoa(int64(digits))+`), count(*) FROM `+t.table+`
-			WHERE region_code >= ? AND region_code < ? GROUP BY 1`, lo, hi)
-		if err != nil {
+	// One indexed range count per child: cheaper than grouping the whole
+	// range by a prefix (no sort), and each count is an index-only scan.
+	for i := range out {
+		clo, chi := region.Range(out[i].Code)
+		if err := db.queryRow(ctx, `SELECT count(*) FROM households WHERE region_code >= ? AND region_code < ?`, clo, chi).Scan(&out[i].Households); err != nil {
 			return nil, translate(err)
 		}
-		for rows.Next() {
-			var p string
-			var c int64
-			if err := rows.Scan(&p, &c); err != nil {
-				rows.Close()
-				return nil, translate(err)
-			}
-			if i, ok := at[p]; ok {
-				t.set(i, c)
-			}
+		if out[i].Households == 0 {
+			continue
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		// "relation <> ''" (always true) selects the partial index members_region_count.
+		if err := db.queryRow(ctx, `SELECT count(*) FROM members WHERE region_code >= ? AND region_code < ? AND relation <> ''`, clo, chi).Scan(&out[i].Members); err != nil {
 			return nil, translate(err)
 		}
 	}

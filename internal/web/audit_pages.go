@@ -12,6 +12,7 @@ import (
 	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/clock"
+	"sanbao/internal/region"
 	"sanbao/internal/registry"
 	"sanbao/internal/store"
 )
@@ -234,7 +235,10 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) error {
 			objects = append(objects, [2]string{k, l})
 		}
 	}
-	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode)
+	if code, err := region.Normalize(f.Region); err == nil {
+		f.Region = code
+	}
+	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode, f.Region)
 	if err != nil {
 		return err
 	}

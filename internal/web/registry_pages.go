@@ -51,23 +51,26 @@ type regionGroup struct {
 	Children []region.Region
 }
 
-// regionChoices lists the regions below the scope's root, two levels deep
-// (a county: its townships and their villages), for filters and forms.
-func (s *Server) regionChoices(ctx context.Context, root string) ([]regionGroup, error) {
+// regionChoices lists, for a filter, the children of the scope's root
+// (a county: its townships) and, when the filter already names a region
+// inside one of them, that child's own children (the township's villages):
+// a drill-down that keeps the list short at every level.
+func (s *Server) regionChoices(ctx context.Context, root, selected string) ([]regionGroup, error) {
 	if len(root) != 12 || region.LevelOf(root) >= region.Village {
 		return nil, nil
 	}
-	rs, err := s.DB.Subregions(ctx, root, 2)
+	kids, err := s.DB.Children(ctx, root)
 	if err != nil {
 		return nil, err
 	}
-	var out []regionGroup
-	top := region.LevelOf(root) + 1
-	for _, r := range rs {
-		if r.Level == top {
-			out = append(out, regionGroup{Region: r})
-		} else if n := len(out); n > 0 && r.Parent == out[n-1].Code {
-			out[n-1].Children = append(out[n-1].Children, r)
+	out := make([]regionGroup, len(kids))
+	for i, k := range kids {
+		out[i].Region = k
+		if k.Level < region.Village && len(selected) == 12 && k.Code != selected && region.Contains(k.Code, selected) ||
+			k.Code == selected && k.Level < region.Village {
+			if out[i].Children, err = s.DB.Children(ctx, k.Code); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -163,7 +166,11 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 	if len([]rune(f.Q)) > 40 {
 		f.Q = string([]rune(f.Q)[:40])
 	}
-	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode)
+	sel := f.Region
+	if code, err := region.Normalize(sel); err == nil {
+		sel = code
+	}
+	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode, sel)
 	if err != nil {
 		return err
 	}
@@ -192,10 +199,6 @@ func (s *Server) householdList(w http.ResponseWriter, r *http.Request) error {
 	rows := make([]householdRow, len(page.Items))
 	for i, h := range page.Items {
 		rows[i] = householdRow{h, names[h.RegionCode]}
-	}
-	sel := f.Region
-	if code, err := region.Normalize(sel); err == nil {
-		sel = code
 	}
 	data := struct {
 		Page     *store.HouseholdPage

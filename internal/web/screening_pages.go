@@ -86,7 +86,7 @@ func (s *Server) campaignList(w http.ResponseWriter, r *http.Request) error {
 // region and the two levels below it.
 func (s *Server) campaignRegions(r *http.Request, root string) ([][2]string, error) {
 	out := [][2]string{{root, s.regionLabel(r, root)}}
-	groups, err := s.regionChoices(r.Context(), root)
+	groups, err := s.regionChoices(r.Context(), root, "")
 	if err != nil {
 		return nil, err
 	}
@@ -427,13 +427,13 @@ func (s *Server) findingList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode)
-	if err != nil {
-		return err
-	}
 	sel := f.Region
 	if code, err := region.Normalize(sel); err == nil {
 		sel = code
+	}
+	groups, err := s.regionChoices(r.Context(), me.Account.RegionCode, sel)
+	if err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	vals := newForm(nil)

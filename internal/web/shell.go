@@ -85,6 +85,17 @@ package web
 // and a Chinese message: formOf maps them onto the fields; problems with no
 // matching field show at the top of the form.
 //
+// # Writes, exports and the audit trail
+//
+// Store writes record themselves in the audit trail (see store/audit.go),
+// with the actor the shell put in the request's context. Reads that hand
+// data out in bulk are recorded by the handler before the file is sent:
+//
+//	err := s.DB.Record(r.Context(), store.Change{Action: audit.ActExport, Object: "household",
+//		Region: regionCode, Detail: fmt.Sprintf("导出农户名单%d户", n)})
+//
+// Export needs auth.CapExport; numbers in exports stay masked like on pages.
+//
 // # Static files, weight, phones
 //
 // internal/web/static holds the one stylesheet (app.css) and the one script
@@ -262,7 +273,11 @@ func (s *Server) page(pr pageRoute) http.HandlerFunc {
 			return
 		}
 		r = s.withIdentity(r, id)
-		if err := s.checkForgery(r, id); err != nil {
+		forgeryID := id
+		if pr.Public {
+			forgeryID = nil // public forms act with no session's authority: the origin check applies
+		}
+		if err := s.checkForgery(r, forgeryID); err != nil {
 			s.pageError(w, r, err)
 			return
 		}

@@ -207,3 +207,31 @@ func TestStaticAndCompression(t *testing.T) {
 		t.Fatal("no Vary")
 	}
 }
+
+// TestCookiesBehindProxy: behind a TLS-terminating proxy the session
+// cookie is Secure with the __Host- prefix, and the audit trail records the
+// client's address from X-Forwarded-For.
+func TestCookiesBehindProxy(t *testing.T) {
+	db := storetest.SQLite(t)
+	clk := shellDB(t, db)
+	webtest.Account(t, db, "cadre", auth.RoleVillageCadre, "141121104201")
+	s, base := startShell(t, db, clk)
+	s.TrustProxy = true
+	req, _ := http.NewRequest("POST", base+"/login", strings.NewReader(url.Values{"username": {"cadre"}, "password": {webtest.Password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	req.Header.Set("X-Forwarded-For", "203.0.113.9, 198.51.100.20")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cs) != 1 || cs[0].Name != "__Host-sanbao" || !cs[0].Secure || !cs[0].HttpOnly {
+		t.Fatalf("cookie behind a proxy: %d %+v", resp.StatusCode, cs)
+	}
+	p, _ := db.AuditEntries(context.Background(), store.Everywhere, store.AuditFilter{Action: "login"})
+	if len(p.Items) != 1 || p.Items[0].IP != "198.51.100.20" {
+		t.Fatalf("login entry: %+v", p.Items)
+	}
+}
