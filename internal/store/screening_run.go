@@ -618,6 +618,17 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 		var fresh []newFinding
 		var moved []*openFinding
 		village := ""
+		now := db.now()
+		// A run over a whole county and every dimension loaded every open
+		// finding, so a finding it has not loaded is new: it writes the new
+		// ones while it reads. Another run first checks them (see below).
+		everything := one == nil && level == region.County && len(p.Dimensions) == 0 && res.TownshipPass
+		var writer *findingWriter
+		sent := 0
+		if everything {
+			writer = startFindingWriter(tx, county, res.ID, now)
+			defer writer.finish(nil)
+		}
 		var kb []byte
 		emit := func(f screening.Finding) {
 			kb = appendFindingKey(kb[:0], &f)
@@ -638,6 +649,10 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 			}
 			index[string(kb)] = -1
 			fresh = append(fresh, newFinding{f: f, region: village})
+			if writer != nil && len(fresh)-sent >= 2000 {
+				writer.send(fresh[sent:])
+				sent = len(fresh)
+			}
 		}
 		if one != nil {
 			in := screening.InputFrom(one, one.Members)
@@ -659,23 +674,25 @@ func (db *DB) RunRules(ctx context.Context, sc Scope, opt RunOptions) (*RunResul
 		} else if err := db.runRegion(ctx, lo, hi, level <= region.County, p, opt.Roster, res, &village, emit); err != nil {
 			return err
 		}
-		// A new finding may be open already outside what this run answers
-		// for (its household moved from another village): keep it. A run
-		// over a whole county and every dimension loaded every open finding.
-		if everything := one == nil && level == region.County && len(p.Dimensions) == 0 && res.TownshipPass; !everything {
+		if writer != nil {
+			if err := writer.finish(fresh[sent:]); err != nil {
+				return err
+			}
+		} else {
+			// A new finding may be open already outside what this run
+			// answers for (its household moved from another village): keep it.
 			if fresh, err = keepOpenElsewhere(tx, county, fresh, func(id int64, region string) {
 				res.Kept++
 				moved = append(moved, &openFinding{id: id, region: region})
 			}); err != nil {
 				return err
 			}
+			if err := insertFindings(tx, county, res.ID, now, fresh); err != nil {
+				return err
+			}
 		}
 		res.Raised = len(fresh)
 		res.Findings = res.Raised + res.Kept
-		now := db.now()
-		if err := insertFindings(tx, county, res.ID, now, fresh); err != nil {
-			return err
-		}
 		for _, o := range moved {
 			if _, err := tx.exec(`UPDATE findings SET region_code = ? WHERE id = ?`, o.region, o.id); err != nil {
 				return err
@@ -772,6 +789,45 @@ func dimensionCodes() []string {
 		out[i] = v.Code
 	}
 	return out
+}
+
+// findingWriter inserts new findings in its own goroutine while a run
+// reads on (the transaction is not used by anyone else meanwhile).
+type findingWriter struct {
+	ch     chan []newFinding
+	done   chan error
+	closed bool
+}
+
+func startFindingWriter(tx *Tx, county string, run int64, now time.Time) *findingWriter {
+	w := &findingWriter{ch: make(chan []newFinding, 4), done: make(chan error, 1)}
+	go func() {
+		var err error
+		for part := range w.ch {
+			if err == nil {
+				err = insertFindings(tx, county, run, now, part)
+			}
+		}
+		w.done <- err
+	}()
+	return w
+}
+
+// send queues findings to insert; they must not change afterwards.
+func (w *findingWriter) send(part []newFinding) { w.ch <- part }
+
+// finish queues the rest, waits for every insert and returns the first
+// error; later calls do nothing.
+func (w *findingWriter) finish(rest []newFinding) error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	if len(rest) > 0 {
+		w.ch <- rest
+	}
+	close(w.ch)
+	return <-w.done
 }
 
 var findingInsertCols = []string{"county", "finding_key", "household_id", "member_id", "region_code", "rule", "item", "dimension",
