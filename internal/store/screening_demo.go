@@ -142,12 +142,15 @@ func (db *DB) ScanRegistry(ctx context.Context, sc Scope) (households, members i
 		}
 		return n, translate(rows.Err())
 	}
-	if households, err = scan(`SELECT id, region_code, category, relocated, dibao, tekun FROM households
-		WHERE region_code || '' >= ? AND region_code || '' < ?`, 6); err != nil {
+	cond := `region_code >= ? AND region_code < ?`
+	if db.dialect == SQLite {
+		cond = `+region_code >= ? AND +region_code < ?` // a full scan, not an index range
+	}
+	if households, err = scan(`SELECT id, region_code, category, relocated, dibao, tekun FROM households WHERE `+cond, 6); err != nil {
 		return
 	}
 	members, err = scan(`SELECT household_id, id, birth_date, health, schooling, labour, disability_type, disability_grade,
-		medical_insured FROM members WHERE region_code || '' >= ? AND region_code || '' < ?`, 9)
+		medical_insured FROM members WHERE `+cond, 9)
 	return households, members, time.Since(start), err
 }
 

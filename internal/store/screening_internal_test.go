@@ -52,14 +52,14 @@ func TestMemberIndexMatchesQuery(t *testing.T) {
 		return strings.Join(out, "; ")
 	}
 	members := plan(`SELECT m.household_id, m.id, ` + memberPacked + ` FROM members m
-		WHERE m.region_code || '' >= '141121000000' AND m.region_code || '' < '141122000000' ORDER BY m.household_id, m.id`)
+		WHERE m.household_id >= 1 AND m.household_id <= 300000 ORDER BY m.household_id, m.id`)
 	if !strings.Contains(members, "COVERING INDEX members_screening") || strings.Contains(members, "TEMP B-TREE") {
 		t.Errorf("member query plan: %s", members)
 	}
 	households := plan(`SELECT h.id FROM households h LEFT JOIN household_facts f ON f.household_id = h.id
-		WHERE h.region_code || '' >= '141121000000' AND h.region_code || '' < '141122000000' ORDER BY h.id`)
-	if strings.Contains(households, "TEMP B-TREE") {
-		t.Errorf("household query plan sorts: %s", households)
+		WHERE +h.region_code >= '141121000000' AND +h.region_code < '141122000000' ORDER BY h.id`)
+	if strings.Contains(households, "TEMP B-TREE") || strings.Contains(households, "INDEX households_region") {
+		t.Errorf("household query plan: %s", households)
 	}
 }
 

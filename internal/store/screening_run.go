@@ -131,6 +131,7 @@ type (
 // transaction holding a snapshot.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // readRows runs a query, scanning each row into dest and appending it to
@@ -183,8 +184,8 @@ func (db *DB) readHouseholds(ctx context.Context, q queryer, lo, hi string, wide
 	cond := `h.region_code >= ? AND h.region_code < ?`
 	if wide && db.dialect == SQLite {
 		// A county or more: scan the table in ID order rather than sort the
-		// region index's rows.
-		cond = `h.region_code || '' >= ? AND h.region_code || '' < ?`
+		// region index's rows (unary + keeps SQLite off the index).
+		cond = `+h.region_code >= ? AND +h.region_code < ?`
 	}
 	villages := map[string]string{}
 	var id, flags any
@@ -222,16 +223,13 @@ func (db *DB) readHouseholds(ctx context.Context, q queryer, lo, hi string, wide
 		})
 }
 
-// readMembers streams the members of [lo, hi) in household order.
-func (db *DB) readMembers(ctx context.Context, q queryer, lo, hi string, out chan<- *mBatch, free chan *mBatch) {
-	cond := `m.region_code >= ? AND m.region_code < ?`
-	if db.dialect == SQLite {
-		// Read members_screening alone, whatever the region's size.
-		cond = `m.region_code || '' >= ? AND m.region_code || '' < ?`
-	}
+// readMembers streams the members of the households first..last (IDs) in
+// household order; the merge skips those of households outside the run.
+// On SQLite the range is read from members_screening alone.
+func (db *DB) readMembers(ctx context.Context, q queryer, first, last int64, out chan<- *mBatch, free chan *mBatch) {
 	var hh, id, packed any
 	readRows(ctx, q, db.q(`SELECT m.household_id, m.id, `+memberPacked+` FROM members m
-		WHERE `+cond+` ORDER BY m.household_id, m.id`), []any{lo, hi}, mBatchSize, []any{&hh, &id, &packed},
+		WHERE m.household_id >= ? AND m.household_id <= ? ORDER BY m.household_id, m.id`), []any{first, last}, mBatchSize, []any{&hh, &id, &packed},
 		out, free, func(b *mBatch) error {
 			b.rows = append(b.rows, mRow{household: asInt(hh)})
 			unpackMember(asInt(id), asInt(packed), &b.rows[len(b.rows)-1].m)
@@ -326,9 +324,18 @@ func (db *DB) stream(ctx context.Context, rd *readers, lo, hi string, wide bool,
 		hFree <- &hBatch{rows: make([]hRow, 0, hBatchSize)}
 		mFree <- &mBatch{rows: make([]mRow, 0, mBatchSize)}
 	}
+	// The households' IDs bound the members to read.
+	var first, last sql.NullInt64
+	if err := rd.m.QueryRowContext(ctx, db.q(`SELECT min(h.id), max(h.id) FROM households h
+		WHERE h.region_code >= ? AND h.region_code < ?`), lo, hi).Scan(&first, &last); err != nil {
+		return 0, 0, err
+	}
+	if !first.Valid {
+		return 0, 0, nil
+	}
 	done := make(chan struct{}, 2)
 	go func() { db.readHouseholds(ctx, rd.h, lo, hi, wide, hOut, hFree); done <- struct{}{} }()
-	go func() { db.readMembers(ctx, rd.m, lo, hi, mOut, mFree); done <- struct{}{} }()
+	go func() { db.readMembers(ctx, rd.m, first.Int64, last.Int64, mOut, mFree); done <- struct{}{} }()
 	defer func() { cancel(); <-done; <-done }()
 
 	var mb *mBatch
