@@ -279,6 +279,7 @@ type visitRow struct {
 	Status   string
 	DimLabel string
 	NotMet   int
+	Photos   []string // every photo of the visit's answers
 }
 
 func visitRowOf(v *store.VisitRecord) visitRow {
@@ -300,6 +301,7 @@ func visitRowOf(v *store.VisitRecord) visitRow {
 		if a.Result == screening.ResultNotMet {
 			row.NotMet++
 		}
+		row.Photos = append(row.Photos, a.Photos...)
 	}
 	return row
 }

@@ -107,8 +107,8 @@ func TestScreeningPages(t *testing.T) {
 			t.Fatalf("household page links to its screening: %d", st)
 		}
 		st, body, _ = cadre.Get("/households/" + hid + "/screening")
-		if st != 200 || !strings.Contains(body, "2条未消除") || !strings.Contains(body, "D级") {
-			t.Fatalf("household screening page: %d", st)
+		if st != 200 || !strings.Contains(body, "2条未消除") || !strings.Contains(body, "D级") || !strings.Contains(body, `<img src="/api/v1/photos/`) {
+			t.Fatalf("household screening page (findings, facts, photos): %d", st)
 		}
 
 		// Coverage: one of the two households visited; the other is listed.
