@@ -48,8 +48,6 @@ var (
 	problemRowCols = strings.NewReplacer("p.stages", "'[]'", "p.submissions", "'[]'", "p.flags", "'[]'").Replace(problemCols)
 )
 
-type scanner interface{ Scan(...any) error }
-
 // scanProblem reads one row of problemCols. It returns the row's version.
 func scanProblem(sc scanner) (*ledger.Problem, int64, error) {
 	var p ledger.Problem

@@ -52,6 +52,23 @@ var apiRoutes = []apiRoute{
 	{"GET", "/api/v1/ledger/bulletin.xlsx", (*Server).apiBulletinXLSX},
 	{"GET", "/api/v1/ledger/export.xlsx", (*Server).apiExport},
 	{"POST", "/api/v1/ledger/import", (*Server).apiImport},
+	// Screening (api_screening.go).
+	{"GET", "/api/v1/campaigns", (*Server).apiListCampaigns},
+	{"POST", "/api/v1/campaigns", (*Server).apiCreateCampaign},
+	{"GET", "/api/v1/campaigns/{id}", (*Server).apiCampaign},
+	{"GET", "/api/v1/campaigns/{id}/unvisited", (*Server).apiUnvisited},
+	{"GET", "/api/v1/households/{id}/visit-form", (*Server).apiVisitForm},
+	{"GET", "/api/v1/households/{id}/visits", (*Server).apiHouseholdVisits},
+	{"POST", "/api/v1/households/{id}/photos", (*Server).apiUploadPhoto},
+	{"GET", "/api/v1/photos/{key}", (*Server).apiPhoto},
+	{"PUT", "/api/v1/visits/{id}", (*Server).apiPutVisit},
+	{"GET", "/api/v1/visits/{id}", (*Server).apiVisit},
+	{"POST", "/api/v1/visits/{id}/sign", (*Server).apiSignVisit},
+	{"GET", "/api/v1/findings", (*Server).apiFindings},
+	{"GET", "/api/v1/check-items", (*Server).apiCheckItems},
+	{"POST", "/api/v1/check-items", (*Server).apiCreateCheckItem},
+	{"GET", "/api/v1/rules", (*Server).apiRules},
+	{"POST", "/api/v1/rules/run", (*Server).apiRunRules},
 }
 
 func (s *Server) routes() {

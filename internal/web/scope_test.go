@@ -48,6 +48,10 @@ type scopeRecord struct {
 	Number    string // marker: the household number
 	Problem   int64  // a problem of the ledger about the household (its description names the head)
 	Evidence  string // the key of a photo of that problem
+
+	Campaign int64  // an intensive campaign over the village
+	Visit    string // a draft visit of the household (by the village's cadre)
+	Photo    string // a photo of the household
 }
 
 var scopeVillages = []struct{ code, village, name string }{
@@ -87,6 +91,11 @@ var paramFixtures = []struct {
 	{"/problems/", "id", func(r *scopeRecord) string { return itoa(r.Problem) }},
 	{"/problems/", "action", func(r *scopeRecord) string { return "progress" }},
 	{"/api/v1/evidence/", "key", func(r *scopeRecord) string { return r.Evidence }},
+	{"/api/v1/campaigns/", "id", func(r *scopeRecord) string { return itoa(r.Campaign) }},
+	{"/campaigns/", "id", func(r *scopeRecord) string { return itoa(r.Campaign) }},
+	{"/api/v1/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
+	{"/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
+	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -227,6 +236,7 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 			t.Fatal(err)
 		}
 		rec.Evidence = f.Key
+		screeningFixtures(t, db, rec)
 		recs = append(recs, rec)
 	}
 	return recs
