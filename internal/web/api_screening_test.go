@@ -250,7 +250,7 @@ func TestOpenAPIScreeningSchemas(t *testing.T) {
 		{"Visit", store.VisitRecord{}, nil},
 		{"FactDef", screening.FactDef{}, nil},
 		{"Photo", store.Photo{}, nil},
-		{"Evidence", screening.Evidence{}, nil},
+		{"FindingEvidence", screening.Evidence{}, nil},
 		{"Finding", store.FindingRecord{}, nil},
 		{"FindingPage", store.FindingPage{}, nil},
 		{"CheckItem", screening.CheckItem{}, nil},
