@@ -16,7 +16,9 @@ import (
 // results are recorded in docs/BENCHMARKS.md.
 var benches = map[string]func(ctx context.Context, e *env, args []string) error{
 	"search":     benchSearch,
+	"rules":      benchRules,
 	"pages":      benchPages,
+	"ledger":     benchLedger,
 	"crosscheck": benchCrossCheck,
 }
 

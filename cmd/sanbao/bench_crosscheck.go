@@ -12,9 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"sanbao/internal/auth"
@@ -121,24 +119,12 @@ func benchCrossCheck(ctx context.Context, e *env, args []string) error {
 // process for what runs in it, of the child for the shells).
 type measure struct{ wall, cpu time.Duration }
 
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func medians(ms []measure) (wall, cpu time.Duration) {
 	var w, c []time.Duration
 	for _, m := range ms {
 		w, c = append(w, m.wall), append(c, m.cpu)
 	}
 	return median(w), median(c)
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }
 
 // rawOpen opens the database without the store, for the baselines.
@@ -349,7 +335,7 @@ func benchOurs(ctx context.Context, dsn string, r *benchRoster) (measure, *cross
 		return measure{}, nil, err
 	}
 	defer db.Close()
-	t0, c0 := time.Now(), processCPU()
+	t0, c0 := time.Now(), cpuTime()
 	f, err := os.Open(r.path)
 	if err != nil {
 		return measure{}, nil, err
@@ -360,7 +346,7 @@ func benchOurs(ctx context.Context, dsn string, r *benchRoster) (measure, *cross
 	if err != nil {
 		return measure{}, nil, err
 	}
-	return measure{time.Since(t0), processCPU() - c0}, up, nil
+	return measure{time.Since(t0), cpuTime() - c0}, up, nil
 }
 
 // benchManual runs the comparison as a clerk would by hand: import the CSV
@@ -400,7 +386,7 @@ func benchManual(ctx context.Context, dsn string, r *benchRoster) (measure, erro
 // numbers into a hash set, read the CSV and probe the set for every row.
 // It returns the whole time and the time of reading and probing alone.
 func benchFloor(ctx context.Context, dsn string, r *benchRoster) (total measure, probe time.Duration, err error) {
-	t0, c0 := time.Now(), processCPU()
+	t0, c0 := time.Now(), cpuTime()
 	raw, err := rawOpen(dsn)
 	if err != nil {
 		return measure{}, 0, err
@@ -447,5 +433,5 @@ func benchFloor(ctx context.Context, dsn string, r *benchRoster) (total measure,
 	if matched == 0 {
 		return measure{}, 0, fmt.Errorf("floor matched nothing")
 	}
-	return measure{time.Since(t0), processCPU() - c0}, time.Since(t1), nil
+	return measure{time.Since(t0), cpuTime() - c0}, time.Since(t1), nil
 }

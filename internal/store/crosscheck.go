@@ -236,7 +236,7 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 
 	up := &crosscheck.Upload{
 		County: county, Department: kind.Department, Kind: kind.Kind, KindLabel: kind.Label,
-		AccountID: in.By.AccountID, AccountName: in.By.Name, FileName: cleanFileName(in.FileName), Size: in.Size,
+		AccountID: in.By.AccountID, AccountName: in.By.Name, FileName: rosterFileName(in.FileName), Size: in.Size,
 		Format: r.Format().String(), Encoding: r.Encoding(), UploadedAt: now, Year: int(match.Year),
 		Rows: match.Rows, Matched: match.Matched, Unknown: match.Unknown, Invalid: match.Invalid, Subjects: match.Subjects,
 	}
@@ -286,8 +286,8 @@ func (db *DB) ImportRoster(ctx context.Context, sc Scope, in RosterImport) (*cro
 	return up, nil
 }
 
-// rowBatch is a run of rows read from a roster file.
-type rowBatch struct {
+// rosterBatch is a run of rows read from a roster file.
+type rosterBatch struct {
 	rows []sheet.Row
 	err  error
 }
@@ -295,12 +295,12 @@ type rowBatch struct {
 // readBatches reads the file in a goroutine of its own, so that reading
 // and decoding the file overlap with parsing and matching its rows. The
 // channel closes after the last batch (or the one carrying an error).
-func readBatches(ctx context.Context, r *sheet.Reader) <-chan rowBatch {
-	out := make(chan rowBatch, 8)
+func readBatches(ctx context.Context, r *sheet.Reader) <-chan rosterBatch {
+	out := make(chan rosterBatch, 8)
 	go func() {
 		defer close(out)
 		for {
-			b := rowBatch{rows: make([]sheet.Row, 0, 1024)}
+			b := rosterBatch{rows: make([]sheet.Row, 0, 1024)}
 			for len(b.rows) < cap(b.rows) {
 				row, err := r.Next()
 				if errors.Is(err, io.EOF) {
@@ -338,7 +338,7 @@ func countyCode(s string) (string, error) {
 	return code[:6], nil
 }
 
-func cleanFileName(s string) string {
+func rosterFileName(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
 		s = s[i+1:]
@@ -879,18 +879,30 @@ func (db *DB) rosterBlocks(ctx context.Context, county string, kind crosscheck.K
 	return out, translate(rows.Err())
 }
 
-// RosterFacts returns the facts of the latest roster of every kind for the
-// households of a village, for screening: call Facts.Overlay on each
-// household's screening.Input. Out of scope is not found.
-func (db *DB) RosterFacts(ctx context.Context, sc Scope, village string) (*crosscheck.Facts, error) {
-	code, err := region.Normalize(village)
-	if err != nil || region.LevelOf(code) != region.Village {
-		return nil, apperr.Field("village", "村", "应为村级（12位）区划代码")
+// RosterOverlay is the hook a screening run lays the departments' latest
+// roster facts with (RunOptions.Roster): for each household, the facts of
+// its village's blocks of every roster kind (crosscheck.Facts.Overlay), so
+// that a screening run and the cross-check read the same facts. The
+// facts of the last village read are kept, as households come village by
+// village.
+func (db *DB) RosterOverlay(ctx context.Context) RosterFacts {
+	var village string
+	var facts *crosscheck.Facts
+	return func(in *screening.Input) error {
+		if v := in.Household.Region; facts == nil || v != village {
+			f, err := db.villageFacts(ctx, v)
+			if err != nil {
+				return err
+			}
+			village, facts = v, f
+		}
+		facts.Overlay(in)
+		return nil
 	}
-	if !sc.Contains(code) {
-		return nil, apperr.New(apperr.NotFound, "村%s不存在", code)
-	}
-	rows, err := db.query(ctx, `SELECT kind, data FROM roster_facts WHERE county = ? AND village = ?`, code[:6], code)
+}
+
+func (db *DB) villageFacts(ctx context.Context, code string) (*crosscheck.Facts, error) {
+	rows, err := db.query(ctx, `SELECT kind, data FROM roster_facts WHERE county = ? AND village = ?`, region.CountyOf(code), code)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -907,4 +919,18 @@ func (db *DB) RosterFacts(ctx context.Context, sc Scope, village string) (*cross
 		}
 	}
 	return f, translate(rows.Err())
+}
+
+// RosterFacts returns the facts of the latest roster of every kind for the
+// households of a village, for screening: call Facts.Overlay on each
+// household's screening.Input. Out of scope is not found.
+func (db *DB) RosterFacts(ctx context.Context, sc Scope, village string) (*crosscheck.Facts, error) {
+	code, err := region.Normalize(village)
+	if err != nil || region.LevelOf(code) != region.Village {
+		return nil, apperr.Field("village", "村", "应为村级（12位）区划代码")
+	}
+	if !sc.Contains(code) {
+		return nil, apperr.New(apperr.NotFound, "村%s不存在", code)
+	}
+	return db.villageFacts(ctx, code)
 }

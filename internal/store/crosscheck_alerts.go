@@ -16,6 +16,7 @@ import (
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/deadline"
+	"sanbao/internal/ledger"
 	"sanbao/internal/region"
 )
 
@@ -338,10 +339,19 @@ const (
 var attachmentTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/webp": true, "image/heic": true, "application/pdf": true}
 
 // VerifyAlert records the village's verification of an alert in the scope
-// (crosscheck.Alert.Verify) with its files of proof, in one transaction.
-// A confirmed alert is to be entered in the ledger next (see
-// crosscheck.ProblemDraft and LinkAlertProblem).
+// (crosscheck.Alert.Verify) with its files of proof, in one transaction. A
+// confirmed alert becomes a problem of the ledger in the same transaction
+// (createProblemTx with crosscheck.ProblemDraft: source 部门筛查预警,
+// reference alert:<id>), already verified on the spot — the alert's
+// confirmation is the village's check of "135" — so the township's three
+// days start at once.
 func (db *DB) VerifyAlert(ctx context.Context, sc Scope, id int64, in crosscheck.Verification, files []AttachmentFile, by crosscheck.Actor) (*AlertView, error) {
+	return db.VerifyAlertAs(ctx, sc, id, in, files, by, "")
+}
+
+// VerifyAlertAs is VerifyAlert with the verifier's role (Chinese label)
+// for the ledger's history.
+func (db *DB) VerifyAlertAs(ctx context.Context, sc Scope, id int64, in crosscheck.Verification, files []AttachmentFile, by crosscheck.Actor, role string) (*AlertView, error) {
 	if len(files) > MaxAttachments {
 		return nil, apperr.Field("attachments", "附件", "最多上传%d个附件", MaxAttachments)
 	}
@@ -374,10 +384,15 @@ func (db *DB) VerifyAlert(ctx context.Context, sc Scope, id int64, in crosscheck
 		if err := a.Verify(in, by, now); err != nil {
 			return err
 		}
+		if a.State == crosscheck.Confirmed {
+			if a.ProblemID, err = fileAlertProblem(tx, sc, a, ledger.Actor{AccountID: by.AccountID, Name: by.Name, Role: role}, now); err != nil {
+				return err
+			}
+		}
 		res, err := tx.exec(`UPDATE alerts SET state = ?, verified_at = ?, verified_by = ?, verified_by_name = ?, findings = ?, reason = ?,
-			proof = ?, monitoring_candidate = ?, done_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?`,
-			string(a.State), ts(now), by.AccountID, by.Name, a.Findings, a.Reason, a.Proof, a.MonitoringCandidate, ts(a.Stage.DoneAt),
-			ts(now), a.Version, a.ID, old)
+			proof = ?, monitoring_candidate = ?, problem_id = ?, done_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?`,
+			string(a.State), ts(now), by.AccountID, by.Name, a.Findings, a.Reason, a.Proof, a.MonitoringCandidate, a.ProblemID,
+			ts(a.Stage.DoneAt), ts(now), a.Version, a.ID, old)
 		if err != nil {
 			return err
 		}
@@ -400,7 +415,7 @@ func (db *DB) VerifyAlert(ctx context.Context, sc Scope, id int64, in crosscheck
 		}
 		for _, f := range files {
 			sum := sha256.Sum256(f.Data)
-			name := cleanFileName(f.Name)
+			name := rosterFileName(f.Name)
 			if utf8.RuneCountInString(name) > 100 {
 				name = string([]rune(name)[:100])
 			}
@@ -417,28 +432,25 @@ func (db *DB) VerifyAlert(ctx context.Context, sc Scope, id int64, in crosscheck
 	return db.Alert(ctx, sc, id)
 }
 
-// LinkAlertProblem records the ledger problem a confirmed alert became.
-func (db *DB) LinkAlertProblem(ctx context.Context, sc Scope, id, problemID int64) error {
-	lo, hi, err := sc.bounds()
+// fileAlertProblem enters a confirmed alert in the ledger inside the
+// verification's transaction and records the village's on-site check on it.
+func fileAlertProblem(tx *Tx, sc Scope, a *crosscheck.Alert, by ledger.Actor, now time.Time) (int64, error) {
+	p, err := createProblemTx(tx, sc, crosscheck.ProblemDraft(a), by, now)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return db.write(ctx, func(tx *Tx) error {
-		var village string
-		err := tx.queryRow(`SELECT region_code FROM alerts WHERE id = ? AND state IN ('confirmed', 'resolved') AND verified_at <> ''
-			AND region_code >= ? AND region_code < ?`, id, lo, hi).Scan(&village)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.NotFound, "没有可录入台账的已核实预警")
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(`UPDATE alerts SET problem_id = ?, updated_at = ? WHERE id = ?`, problemID, ts(db.now()), id); err != nil {
-			return err
-		}
-		return tx.audit(Change{Action: audit.ActUpdate, Object: "alert", ObjectID: itoa(id), Region: village,
-			Detail: "核实属实的预警已录入问题台账（问题" + itoa(problemID) + "）"})
-	})
+	r, err := loadProblem(tx, tx.db.dialect, sc, p.ID, true)
+	if err != nil {
+		return 0, err
+	}
+	before, n := auditOf(r.p), r.nHistory
+	if _, err := r.p.Verify(ledger.Verification{Findings: a.Findings}, by, now); err != nil {
+		return 0, err
+	}
+	if err := r.save(tx); err != nil {
+		return 0, err
+	}
+	return p.ID, auditProblem(tx, &before, r.p, n)
 }
 
 // AlertAttachment returns a file of proof of an alert in the scope.

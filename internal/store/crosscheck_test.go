@@ -13,6 +13,7 @@ import (
 	"sanbao/internal/clock"
 	"sanbao/internal/crosscheck"
 	"sanbao/internal/idcard"
+	"sanbao/internal/ledger"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
 	"sanbao/internal/screening"
@@ -288,8 +289,18 @@ func TestVerifyAlertEachWayAndScope(t *testing.T) {
 		if _, err := db.VerifyAlert(ctx, w.vill1, v1[0].ID, confirm, nil, w.villageBy); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("second verification: %v", err)
 		}
-		if err := db.LinkAlertProblem(ctx, w.vill1, a.ID, 42); err != nil {
+		// The confirmed alert is a problem of the ledger, verified by the
+		// village: the township's three days run.
+		if a.ProblemID == 0 {
+			t.Fatal("confirmed alert without a problem")
+		}
+		p, err := db.Problem(ctx, w.vill1, a.ProblemID)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if p.Source != ledger.SourceDepartmentAlert || p.SourceRef != crosscheck.ProblemRef(a.ID) || p.State != ledger.Verified ||
+			p.HouseholdID != w.h1.ID || p.Region != ccVillage1 || !strings.Contains(p.Description, "该生已辍学在家务农") {
+			t.Fatalf("problem %+v", p)
 		}
 		// Dismissed late, with a photo of the school's certificate.
 		w.clk.Advance(3 * 24 * time.Hour)
@@ -414,6 +425,42 @@ func TestRosterHouseholdAndVillageRows(t *testing.T) {
 		// The village alert reaches the village, not the other one.
 		if v := openAlerts(t, db, w.vill2); len(v) != 1 || v[0].HouseholdID != 0 || v[0].VillageName != "西堡村" {
 			t.Fatalf("village 2 inbox %+v", v)
+		}
+	})
+}
+
+// TestRosterFactsReachScreening: a screening rules run with the roster
+// hook raises edu_dropout for the pupil the education roster lists as
+// dropped (the registry still says in school), and not without it.
+func TestRosterFactsReachScreening(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := ccSeed(t, db)
+		w.importFile(t, auth.DeptEducation, "", "学籍.csv", csvFile(studentHeader,
+			[]string{w.pupil1.IDNumber, "王小明", "文水县实验小学", "五年级", "在校"},
+			[]string{w.pupil2.IDNumber, "王小红", "文水县第二中学", "八年级", "辍学"},
+			[]string{w.pupil3.IDNumber, "李小军", "文水县第二中学", "七年级", "在校"}))
+		dropouts := func() []int64 {
+			page, err := db.ListFindings(ctx, w.county, store.FindingFilter{Rule: "edu_dropout"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, f := range page.Items {
+				ids = append(ids, f.MemberID)
+			}
+			return ids
+		}
+		if _, err := db.RunRules(ctx, w.county, store.RunOptions{Region: ccCounty}); err != nil {
+			t.Fatal(err)
+		}
+		if got := dropouts(); len(got) != 0 {
+			t.Fatalf("without the roster: %v", got)
+		}
+		if _, err := db.RunRules(ctx, w.county, store.RunOptions{Region: ccCounty, Roster: db.RosterOverlay(ctx)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := dropouts(); len(got) != 1 || got[0] != w.pupil2.ID {
+			t.Fatalf("with the roster: %v, want [%d]", got, w.pupil2.ID)
 		}
 	})
 }

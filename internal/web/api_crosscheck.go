@@ -15,7 +15,6 @@ import (
 	"sanbao/internal/apperr"
 	"sanbao/internal/auth"
 	"sanbao/internal/crosscheck"
-	"sanbao/internal/ledger"
 	"sanbao/internal/policy"
 	"sanbao/internal/region"
 	"sanbao/internal/store"
@@ -360,9 +359,9 @@ func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// verifyInput is the village's answer as the API takes it (JSON, or a
+// alertVerifyInput is the village's answer as the API takes it (JSON, or a
 // multipart form with the same fields and proof files under "files").
-type verifyInput struct {
+type alertVerifyInput struct {
 	Confirm             bool   `json:"confirm"`
 	Findings            string `json:"findings"`
 	Reason              string `json:"reason"`
@@ -401,62 +400,12 @@ func proofFiles(fhs []*multipart.FileHeader) ([]store.AttachmentFile, error) {
 
 func formBool(v string) bool { return v == "1" || v == "true" || v == "on" || v == "yes" }
 
-// verifyAlert records a verification and, for a confirmed alert, enters
-// the problem in the ledger.
+// verifyAlert records a verification; a confirmed alert becomes a problem
+// of the ledger in the same transaction (store.VerifyAlert).
 func (s *Server) verifyAlert(r *http.Request, sc store.Scope, id int64, in crosscheck.Verification, files []store.AttachmentFile) (*store.AlertView, error) {
 	me := identityOf(r)
-	a, err := s.DB.VerifyAlert(r.Context(), sc, id, in, files, crosscheck.Actor{AccountID: me.Account.ID, Name: me.Account.DisplayName})
-	if err != nil {
-		return nil, err
-	}
-	if a.State == crosscheck.Confirmed {
-		if pid, err := s.fileProblem(r.Context(), sc, a, me); err != nil {
-			s.Log.Warn("confirmed alert not entered in the ledger", "alert", a.ID, "err", err)
-		} else if pid != 0 {
-			if err := s.DB.LinkAlertProblem(r.Context(), sc, a.ID, pid); err != nil {
-				return nil, err
-			}
-			a.ProblemID = pid
-		}
-	}
-	return a, nil
-}
-
-// problemFiler is the ledger's one entry point for new problems
-// (store.CreateProblem). A confirmed alert becomes a problem through it
-// whenever the store provides it; the ledger refuses a second problem with
-// the same reference (crosscheck.ProblemRef), so a retry links to the
-// problem already made.
-type problemFiler interface {
-	CreateProblem(ctx context.Context, sc store.Scope, d ledger.Draft, by ledger.Actor) (*ledger.Problem, error)
-}
-
-// problemVerifier records the village's on-site check of a problem (the
-// "1" of 135): the alert's confirmation is that check, so the problem
-// moves on to the township's three days at once.
-type problemVerifier interface {
-	VerifyProblem(ctx context.Context, sc store.Scope, id int64, in ledger.Verification, by ledger.Actor) (*ledger.Problem, error)
-}
-
-func (s *Server) fileProblem(ctx context.Context, sc store.Scope, a *store.AlertView, me *Identity) (int64, error) {
-	pf, ok := any(s.DB).(problemFiler)
-	if !ok {
-		return 0, nil // the ledger is not part of this build: the alert stays confirmed, to be entered
-	}
-	by := ledger.Actor{AccountID: me.Account.ID, Name: me.Account.DisplayName, Role: me.Account.Role.Label()}
-	p, err := pf.CreateProblem(ctx, sc, crosscheck.ProblemDraft(&a.Alert), by)
-	switch {
-	case p != nil && apperr.Is(err, apperr.Conflict):
-		return p.ID, nil // entered before (a retry)
-	case err != nil:
-		return 0, err
-	}
-	if pv, ok := any(s.DB).(problemVerifier); ok {
-		if _, err := pv.VerifyProblem(ctx, sc, p.ID, ledger.Verification{Findings: a.Findings, HouseholdID: a.HouseholdID}, by); err != nil {
-			s.Log.Warn("problem of a confirmed alert not marked verified", "alert", a.ID, "problem", p.ID, "err", err)
-		}
-	}
-	return p.ID, nil
+	return s.DB.VerifyAlertAs(r.Context(), sc, id, in, files, crosscheck.Actor{AccountID: me.Account.ID, Name: me.Account.DisplayName},
+		me.Account.Role.Label())
 }
 
 func (s *Server) apiVerifyAlert(w http.ResponseWriter, r *http.Request) error {
@@ -471,7 +420,7 @@ func (s *Server) apiVerifyAlert(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.DB.Alert(r.Context(), sc, id); err != nil {
 		return err // out of scope: not found, whatever the body says
 	}
-	var in verifyInput
+	var in alertVerifyInput
 	var files []store.AttachmentFile
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		r.Body = http.MaxBytesReader(w, r.Body, maxProofUpload)
@@ -485,7 +434,7 @@ func (s *Server) apiVerifyAlert(w http.ResponseWriter, r *http.Request) error {
 			}
 			return ""
 		}
-		in = verifyInput{Confirm: formBool(get("confirm")), Findings: get("findings"), Reason: get("reason"), Proof: get("proof"),
+		in = alertVerifyInput{Confirm: formBool(get("confirm")), Findings: get("findings"), Reason: get("reason"), Proof: get("proof"),
 			MonitoringCandidate: formBool(get("monitoring_candidate"))}
 		in.Version, _ = strconv.Atoi(get("version"))
 		if files, err = proofFiles(f.File["files"]); err != nil {
@@ -527,25 +476,15 @@ func (s *Server) writeAttachment(w http.ResponseWriter, r *http.Request, sc stor
 	return err
 }
 
-// countyOf is the county a statistics request is about: the query's, else
-// the account's (its region's county).
-func countyOf(me *Identity, q string) string {
-	if q != "" {
-		return q
-	}
-	if code := me.Account.RegionCode; len(code) == 12 && region.LevelOf(code) >= region.County {
-		return code[:6]
-	}
-	return ""
-}
-
 func (s *Server) apiCrossCheckStats(w http.ResponseWriter, r *http.Request) error {
 	sc, err := s.scopeFor(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
-	me := identityOf(r)
-	county := countyOf(me, r.URL.Query().Get("county"))
+	county, err := countyOf(r)
+	if err != nil {
+		return err
+	}
 	if county == "" {
 		return apperr.Field("county", "县", "请指定县（county，6位区划代码）")
 	}

@@ -33,8 +33,8 @@ func init() {
 		navItem{Label: "比对预警", Path: "/alerts", Cap: auth.CapViewReports, Order: 40},
 		navItem{Label: "部门名单", Path: "/roster", Cap: auth.CapUploadRoster, Order: 45},
 	)
-	flashes["uploaded"] = "名单已上传并完成比对"
-	flashes["verified"] = "核实结果已提交"
+	flashes["roster_uploaded"] = "名单已上传并完成比对"
+	flashes["alert_verified"] = "核实结果已提交"
 }
 
 // rosterData is what the upload page shows.
@@ -65,7 +65,7 @@ func (s *Server) rosterView(r *http.Request, f *form) (*view, error) {
 	if d.Uploads, err = s.DB.RosterUploads(r.Context(), me.Scope, uf); err != nil {
 		return nil, err
 	}
-	if county := countyOf(me, ""); county != "" {
+	if county, _ := countyOf(r); county != "" {
 		if d.Stats, err = s.DB.CrossCheckStats(r.Context(), me.Scope, county, uf.Department, 5); err != nil && !apperr.Is(err, apperr.NotFound) {
 			return nil, err
 		}
@@ -118,7 +118,7 @@ func (s *Server) rosterPost(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fail(err)
 	}
-	http.Redirect(w, r, "/roster/uploads/"+strconv.FormatInt(up.ID, 10)+"?ok=uploaded", http.StatusSeeOther)
+	http.Redirect(w, r, "/roster/uploads/"+strconv.FormatInt(up.ID, 10)+"?ok=roster_uploaded", http.StatusSeeOther)
 	return nil
 }
 
@@ -277,7 +277,7 @@ func (s *Server) alertVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/alerts/"+strconv.FormatInt(id, 10)+"?ok=verified", http.StatusSeeOther)
+	http.Redirect(w, r, "/alerts/"+strconv.FormatInt(id, 10)+"?ok=alert_verified", http.StatusSeeOther)
 	return nil
 }
 

@@ -90,18 +90,6 @@ func multipartBody(t *testing.T, fields url.Values, files ...[3]string) (*bytes.
 	return &b, mw.FormDataContentType()
 }
 
-func postMultipart(t *testing.T, b *webtest.Browser, base, path string, fields url.Values, files ...[3]string) (int, string, *http.Response) {
-	t.Helper()
-	if fields == nil {
-		fields = url.Values{}
-	}
-	fields.Set("csrf", b.CSRF())
-	body, ct := multipartBody(t, fields, files...)
-	req, _ := http.NewRequest(http.MethodPost, base+path, body)
-	req.Header.Set("Content-Type", ct)
-	return b.Do(req)
-}
-
 // ccWorld: two villages; in 东堡村 a lifted household with a pupil, in
 // 西堡村 an ordinary household with a pupil; the education bureau, both
 // villages' cadres and the county office.
@@ -146,18 +134,18 @@ func TestCrossCheckPages(t *testing.T) {
 			t.Fatalf("roster page %d", st)
 		}
 		// A file without the roster's columns is refused on the form.
-		st, body, _ = postMultipart(t, edu, base, "/roster", url.Values{"kind": {"students"}}, [3]string{"file", "x.csv", "姓名,年龄\n张三,9\n"})
+		st, body, _ = postMultipart(t, edu, base, "/roster", url.Values{"kind": {"students"}}, map[string][]byte{"file": []byte("姓名,年龄\n张三,9\n")})
 		if st != http.StatusUnprocessableEntity || !strings.Contains(body, "身份证号") {
 			t.Fatalf("bad file: %d", st)
 		}
 		// Another department's roster type is refused.
-		st, _, _ = postMultipart(t, edu, base, "/roster", url.Values{"kind": {"insurance"}}, [3]string{"file", "x.csv", "身份证号,参保险种,参保年度\n"})
+		st, _, _ = postMultipart(t, edu, base, "/roster", url.Values{"kind": {"insurance"}}, map[string][]byte{"file": []byte("身份证号,参保险种,参保年度\n")})
 		if st != http.StatusUnprocessableEntity {
 			t.Fatalf("other department's kind: %d", st)
 		}
 		// The roster lists neither pupil: two alerts, one per village.
 		csv := "身份证号,姓名,就读学校,年级,学籍状态\n" + born(1990, 99) + ",外县,某校,五年级,在校\n"
-		st, _, resp := postMultipart(t, edu, base, "/roster", url.Values{"kind": {"students"}}, [3]string{"file", "2026秋季.csv", csv})
+		st, _, resp := postMultipart(t, edu, base, "/roster", url.Values{"kind": {"students"}}, map[string][]byte{"file": []byte(csv)})
 		if st != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/roster/uploads/") {
 			t.Fatalf("upload: %d %s", st, resp.Header.Get("Location"))
 		}
@@ -165,7 +153,7 @@ func TestCrossCheckPages(t *testing.T) {
 		if st != 200 || !strings.Contains(body, "名单已上传并完成比对") || !strings.Contains(body, "下载未匹配和有错误的行") {
 			t.Fatalf("result page %d", st)
 		}
-		st, body, _ = edu.Get(strings.TrimSuffix(resp.Header.Get("Location"), "?ok=uploaded") + "/errors")
+		st, body, _ = edu.Get(strings.TrimSuffix(resp.Header.Get("Location"), "?ok=roster_uploaded") + "/errors")
 		if st != 200 || !strings.HasPrefix(body, "PK") {
 			t.Fatalf("error workbook %d", st)
 		}
@@ -183,23 +171,23 @@ func TestCrossCheckPages(t *testing.T) {
 			t.Fatalf("west reads east's alert: %d", st)
 		}
 		westB.Get("/alerts")
-		if st, _, _ := postMultipart(t, westB, base, alert+"/verify", url.Values{"result": {"confirm"}, "findings": {"x"}}); st != http.StatusNotFound {
+		if st, _, _ := postMultipart(t, westB, base, alert+"/verify", url.Values{"result": {"confirm"}, "findings": {"x"}}, nil); st != http.StatusNotFound {
 			t.Fatalf("west verifies east's alert: %d", st)
 		}
 		// Dismissing needs a reason and proof; the form says so next to the fields.
 		eastB.Get(alert)
-		st, body, _ = postMultipart(t, eastB, base, alert+"/verify", url.Values{"result": {"dismiss"}, "findings": {"在太原上学"}})
+		st, body, _ = postMultipart(t, eastB, base, alert+"/verify", url.Values{"result": {"dismiss"}, "findings": {"在太原上学"}}, nil)
 		if st != http.StatusUnprocessableEntity || fieldError(body, "reason") == "" || !strings.Contains(body, "佐证材料") {
 			t.Fatalf("dismiss without reason: %d %q", st, fieldError(body, "reason"))
 		}
 		st, _, resp = postMultipart(t, eastB, base, alert+"/verify",
 			url.Values{"result": {"dismiss"}, "findings": {"在太原市某中学就读"}, "reason": {"studying_elsewhere"}},
-			[3]string{"files", "在读证明.jpg", "\xff\xd8\xff\xe0 jpeg"})
+			map[string][]byte{"files": []byte("\xff\xd8\xff\xe0 jpeg")})
 		if st != http.StatusSeeOther {
 			t.Fatalf("dismiss: %d", st)
 		}
 		st, body, _ = eastB.Get(alert)
-		if st != 200 || !strings.Contains(body, "不属实（在县外就读）") || !strings.Contains(body, "在读证明.jpg") || strings.Contains(body, "提交核实结果") {
+		if st != 200 || !strings.Contains(body, "不属实（在县外就读）") || !strings.Contains(body, "/alert-files/") || strings.Contains(body, "提交核实结果") {
 			t.Fatalf("after dismissal: %d", st)
 		}
 		// The bureau's feedback view shows the answer.
@@ -266,7 +254,7 @@ func TestCrossCheckAPI(t *testing.T) {
 		}
 		b, _ = json.Marshal(map[string]any{"confirm": true, "findings": "确已辍学，已劝返", "monitoring_candidate": true})
 		st, v := do(cadre, "POST", "/api/v1/alerts/"+id+"/verify", bytes.NewBuffer(b), "application/json")
-		if st != 200 || v["state"] != "confirmed" || v["monitoring_candidate"] != true {
+		if st != 200 || v["state"] != "confirmed" || v["monitoring_candidate"] != true || v["problem_id"] == nil || v["problem_id"] == 0.0 {
 			t.Fatalf("verify %d %v", st, v)
 		}
 		st, stats := do(office, "GET", "/api/v1/crosscheck/stats", nil, "")
@@ -275,7 +263,7 @@ func TestCrossCheckAPI(t *testing.T) {
 			t.Fatalf("stats %d %v", st, stats)
 		}
 		total := depts[0].(map[string]any)["total"].(map[string]any)
-		if total["alerts_new"] != 2.0 || total["confirmed"] != 1.0 || total["in_time"] != 1.0 || total["candidates"] != 1.0 {
+		if total["alerts_new"] != 2.0 || total["confirmed"] != 1.0 || total["in_time"] != 1.0 || total["candidates"] != 1.0 || total["problems"] != 1.0 {
 			t.Fatalf("stats total %v", total)
 		}
 		if st, _ := do(cadre, "GET", "/api/v1/crosscheck/stats", nil, ""); st != http.StatusNotFound {
@@ -371,22 +359,6 @@ func TestCrossCheckOpenAPISchemas(t *testing.T) {
 			if !want[k] {
 				t.Errorf("schema %s documents %s, which the type does not have", name, k)
 			}
-		}
-	}
-}
-
-// jsonFields collects the JSON names of a struct's fields, embedded
-// structs flattened as encoding/json does.
-func jsonFields(rt reflect.Type, out map[string]bool) {
-	for i := 0; i < rt.NumField(); i++ {
-		f := rt.Field(i)
-		tag := strings.Split(f.Tag.Get("json"), ",")[0]
-		if f.Anonymous && tag == "" {
-			jsonFields(f.Type, out)
-			continue
-		}
-		if tag != "" && tag != "-" && f.IsExported() {
-			out[tag] = true
 		}
 	}
 }

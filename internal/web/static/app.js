@@ -13,3 +13,7 @@ document.addEventListener("change", function (e) {
   var f = e.target.form;
   if (f && f.hasAttribute("data-autosubmit") && e.target.tagName === "SELECT") { f.submit(); }
 });
+// Print a page: <button type="button" data-print>.
+document.addEventListener("click", function (e) {
+  if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
+});

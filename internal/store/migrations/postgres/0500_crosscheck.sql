@@ -56,6 +56,8 @@ CREATE TABLE roster_facts (
     data      BYTEA NOT NULL,
     PRIMARY KEY (county, kind, village)
 );
+-- Screening reads a village's facts of every kind (RosterOverlay).
+CREATE INDEX roster_facts_village ON roster_facts (county, village);
 
 -- Alerts pushed to villages.
 CREATE TABLE alerts (
