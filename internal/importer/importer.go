@@ -1,0 +1,698 @@
+// Package importer takes a county's household register from a spreadsheet
+// (XLSX or CSV, as officials have them) into the database, all of it or
+// nothing, and reports every problem by row in Chinese, as an error workbook.
+//
+// One code path serves the command line and the web upload:
+//
+//  1. read: the file is streamed (internal/sheet) and every row mapped and
+//     validated on its own (registry.ParseRow); rows are grouped into
+//     households by household number, whose fields must agree across rows
+//     and which must have exactly one head; ID numbers must be unique in the
+//     file.
+//  2. check and write, in ONE database transaction (store.DB.Import): the
+//     village of every household must exist and lie inside the importer's
+//     scope; the file is compared with what the database holds (a person
+//     registered in another household, a household number used outside the
+//     scope, two heads); then new households and members are inserted and
+//     changed ones updated in place. Any problem and nothing is written
+//     (unless SkipInvalid, which writes the valid households only).
+//  3. report: the rows refused are read again from the file and written to
+//     an error workbook with their row numbers and the reasons.
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"sanbao/internal/apperr"
+	"sanbao/internal/region"
+	"sanbao/internal/registry"
+	"sanbao/internal/sheet"
+	"sanbao/internal/store"
+)
+
+// Options of one import.
+type Options struct {
+	// Scope is the importer's: every household must lie in it.
+	Scope store.Scope
+	// Region (a 12-digit code or its significant prefix), when set, narrows
+	// the import: every household must lie in it. It also tells in which
+	// county to look villages up by name when the file has no codes.
+	Region string
+	// Sheet names the XLSX worksheet ("" is the first).
+	Sheet string
+	// SkipInvalid imports the valid households and refuses the others;
+	// without it, one invalid row and nothing is imported.
+	SkipInvalid bool
+	// DryRun checks everything and writes nothing.
+	DryRun bool
+	// Now bounds birth dates (zero: the current time).
+	Now time.Time
+	// Progress, when set, is called about every 200 ms and at each phase.
+	Progress func(Progress)
+	// Errors, when set, receives the error workbook if any row is refused.
+	Errors io.Writer
+	// Changes, when set, receives each household added or changed, inside
+	// the transaction (an error aborts the import), for the audit trail.
+	Changes func(store.HouseholdChange) error
+	// SheetOptions are passed to the file reader (limits; zero is right).
+	SheetOptions sheet.Options
+}
+
+// Phase of an import.
+type Phase string
+
+const (
+	PhaseRead   Phase = "read"   // reading and checking rows
+	PhaseCheck  Phase = "check"  // comparing with the database
+	PhaseWrite  Phase = "write"  // writing
+	PhaseReport Phase = "report" // writing the error workbook
+	PhaseDone   Phase = "done"
+)
+
+// Label is the phase in Chinese.
+func (p Phase) Label() string {
+	switch p {
+	case PhaseRead:
+		return "读取并检查"
+	case PhaseCheck:
+		return "与已有数据比对"
+	case PhaseWrite:
+		return "写入"
+	case PhaseReport:
+		return "生成错误明细"
+	case PhaseDone:
+		return "完成"
+	}
+	return string(p)
+}
+
+// Progress of an import.
+type Progress struct {
+	Phase   Phase         `json:"phase"`
+	Rows    int           `json:"rows"`  // rows done in this phase
+	Total   int           `json:"total"` // rows expected in this phase (an estimate while reading a CSV; 0 if unknown)
+	Elapsed time.Duration `json:"elapsed"`
+	// phase start, for the rate
+	phaseElapsed time.Duration
+}
+
+// RowsPerSec is the phase's rate so far.
+func (p Progress) RowsPerSec() float64 {
+	if p.phaseElapsed <= 0 {
+		return 0
+	}
+	return float64(p.Rows) / p.phaseElapsed.Seconds()
+}
+
+// Remaining estimates the time left in this phase (0 if unknown).
+func (p Progress) Remaining() time.Duration {
+	r := p.RowsPerSec()
+	if r <= 0 || p.Total <= p.Rows {
+		return 0
+	}
+	return time.Duration(float64(p.Total-p.Rows) / r * float64(time.Second))
+}
+
+// Result of an import.
+type Result struct {
+	Format   string   `json:"format"`             // XLSX or CSV
+	Encoding string   `json:"encoding,omitempty"` // of a CSV
+	Sheet    string   `json:"sheet,omitempty"`    // of an XLSX
+	Ignored  []string `json:"ignored_columns,omitempty"`
+
+	Rows       int `json:"rows"`       // data rows read
+	Households int `json:"households"` // distinct household numbers in the file
+	Members    int `json:"members"`    // valid member rows
+
+	store.ImportCounts
+	HouseholdsRejected int `json:"households_rejected"`
+	RowsRejected       int `json:"rows_rejected"` // rows in the error workbook
+
+	// Problems are the first problems found, for display; ProblemCount
+	// counts them all.
+	Problems     []apperr.FieldError `json:"problems,omitempty"`
+	ProblemCount int                 `json:"problem_count"`
+
+	// Phases is how long each phase took.
+	Phases map[Phase]time.Duration `json:"-"`
+
+	Committed bool          `json:"committed"` // something was written
+	DryRun    bool          `json:"dry_run"`
+	Duration  time.Duration `json:"duration"`
+
+	errs map[int32]string // row → message
+}
+
+// maxProblems bounds Result.Problems.
+const maxProblems = 200
+
+// Columns are the register's columns as the file reader matches them.
+func Columns() []sheet.Column {
+	cols := make([]sheet.Column, len(registry.RegisterColumns))
+	for i, c := range registry.RegisterColumns {
+		cols[i] = sheet.Column{Key: c.Key, Label: c.Label, Aliases: c.Aliases, Required: c.Required}
+	}
+	return cols
+}
+
+// fileHousehold gathers the rows of one household number.
+type fileHousehold struct {
+	values   registry.RowValues
+	members  []store.ImportMember
+	firstRow int32
+	headRow  int32
+	heads    int
+	bad      bool // a row of it is invalid
+}
+
+func (h *fileHousehold) row() int32 {
+	if h.headRow > 0 {
+		return h.headRow
+	}
+	return h.firstRow
+}
+
+// run is one import in progress.
+type run struct {
+	opts   Options
+	res    *Result
+	start  time.Time
+	phase  Phase
+	pstart time.Time
+	last   time.Time
+	now    time.Time
+
+	households map[string]*fileHousehold
+	order      []string // household numbers in file order
+	seenID     map[string]seen
+}
+
+// seen is where an ID number was first met in the file.
+type seen struct {
+	row int32
+	fh  *fileHousehold
+}
+
+func (r *run) problem(row int32, field, msg string) {
+	r.res.ProblemCount++
+	if len(r.res.Problems) < maxProblems {
+		r.res.Problems = append(r.res.Problems, apperr.FieldError{Row: int(row), Field: field, Label: registry.ColumnLabel(field), Message: msg})
+	}
+	fe := apperr.FieldError{Field: field, Label: registry.ColumnLabel(field), Message: msg}
+	if prev, ok := r.res.errs[row]; ok {
+		r.res.errs[row] = prev + "；" + fe.String()
+	} else {
+		r.res.errs[row] = fe.String()
+	}
+}
+
+func (r *run) setPhase(p Phase) {
+	if r.phase != "" {
+		r.res.Phases[r.phase] += time.Since(r.pstart)
+	}
+	r.phase, r.pstart = p, time.Now()
+	r.progress(0, 0, true)
+}
+
+func (r *run) progress(done, total int, force bool) {
+	if r.opts.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !force && now.Sub(r.last) < 200*time.Millisecond {
+		return
+	}
+	r.last = now
+	r.opts.Progress(Progress{Phase: r.phase, Rows: done, Total: total, Elapsed: now.Sub(r.start), phaseElapsed: now.Sub(r.pstart)})
+}
+
+// Run imports the register in the file at path. File-level problems (not a
+// spreadsheet, unreadable, no header, missing columns, no rows) are returned
+// as an error and nothing is changed; row problems are in the Result, and
+// unless SkipInvalid nothing is written when there is any.
+func Run(ctx context.Context, db *store.DB, path string, opts Options) (*Result, error) {
+	r := &run{opts: opts, res: &Result{DryRun: opts.DryRun, errs: map[int32]string{}, Phases: map[Phase]time.Duration{}}, start: time.Now(),
+		households: map[string]*fileHousehold{}, seenID: map[string]seen{}}
+	r.now = opts.Now
+	if r.now.IsZero() {
+		r.now = time.Now()
+	}
+	if opts.Region != "" {
+		code, err := region.Normalize(opts.Region)
+		if err != nil {
+			return nil, apperr.Field("region", "区域", "%s", err.Error())
+		}
+		if !opts.Scope.Contains(code) {
+			return nil, apperr.New(apperr.Forbidden, "区域%s不在您的管辖范围内", code)
+		}
+		r.opts.Region = code
+	}
+	defer func() { r.res.Duration = time.Since(r.start) }()
+	if err := r.read(ctx, path); err != nil {
+		return nil, err
+	}
+	if err := r.checkAndWrite(ctx, db); err != nil {
+		return nil, err
+	}
+	r.res.RowsRejected = len(r.res.errs)
+	if opts.Errors != nil && len(r.res.errs) > 0 {
+		r.setPhase(PhaseReport)
+		if err := r.report(ctx, path, opts.Errors); err != nil {
+			return nil, err
+		}
+	}
+	r.setPhase(PhaseDone)
+	return r.res, nil
+}
+
+func openSheet(path string, opts Options) (*sheet.Reader, *sheet.Header, error) {
+	so := opts.SheetOptions
+	so.Sheet = opts.Sheet
+	f, err := sheet.OpenFile(path, so)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := f.FindHeader(Columns(), 0)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	_, code := h.Col("region_code")
+	_, name := h.Col(registry.ColVillage)
+	if !code && !name {
+		f.Close()
+		return nil, nil, &apperr.Error{Code: apperr.Invalid,
+			Message: fmt.Sprintf("表头（第%d行）有误：缺少「村区划代码」或「村」列，至少要有其中一列才能确定农户所在的村", h.Row),
+			Fields:  []apperr.FieldError{{Row: h.Row, Field: "region_code", Label: "村区划代码", Message: "缺少「村区划代码」或「村」列"}}}
+	}
+	return f, h, nil
+}
+
+// read is pass 1: stream the rows, validate each, group into households.
+func (r *run) read(ctx context.Context, path string) error {
+	r.setPhase(PhaseRead)
+	f, h, err := openSheet(path, r.opts)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r.res.Format = f.Format().String()
+	r.res.Encoding = f.Encoding()
+	r.res.Sheet = f.SheetName()
+	r.res.Ignored = h.Unknown
+	lastNumber := ""
+	for {
+		row, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if r.res.Rows%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			p := f.Progress()
+			total := 0
+			if p.Total > 0 && p.Done > 0 {
+				if f.Format() == sheet.FormatXLSX {
+					total = int(p.Total) - h.Row
+				} else {
+					total = int(float64(r.res.Rows) * float64(p.Total) / float64(p.Done))
+				}
+			}
+			r.progress(r.res.Rows, total, false)
+		}
+		r.res.Rows++
+		r.row(row, &lastNumber)
+	}
+	if r.res.Rows == 0 {
+		return apperr.New(apperr.Invalid, "文件中只有表头（第%d行），没有数据行", h.Row)
+	}
+	r.res.Households = len(r.households)
+	r.progress(r.res.Rows, r.res.Rows, true)
+	return nil
+}
+
+// row validates one row and adds it to its household.
+func (r *run) row(row sheet.Row, lastNumber *string) {
+	num := int32(row.Num)
+	v := apperr.Validation{Row: row.Num}
+	rv, m := registry.ParseRow(row.Get, r.now, &v)
+	number := rv.Household.Number
+	if number == "" {
+		if m.Relation == registry.RelationHead || *lastNumber == "" {
+			v.Add("number", registry.ColumnLabel("number"), "不能为空")
+		} else {
+			// Merged cells: a household's number written once, on its first row.
+			number = *lastNumber
+			rv.Household.Number = number
+		}
+	}
+	if number != "" {
+		*lastNumber = number
+	}
+	for _, fe := range v.Fields() {
+		r.problem(num, fe.Field, fe.Message)
+	}
+	if number == "" {
+		return
+	}
+	fh := r.households[number]
+	if fh == nil {
+		fh = &fileHousehold{values: rv, firstRow: num}
+		r.households[number] = fh
+		r.order = append(r.order, number)
+	} else {
+		for _, key := range fh.values.Merge(&rv) {
+			r.problem(num, key, fmt.Sprintf("与户编号%s的其他行不一致（“%s”与“%s”），同一户的户级信息应相同",
+				number, registry.DisplayValue(key, fh.values.Get(key)), registry.DisplayValue(key, rv.Get(key))))
+			fh.bad = true
+		}
+	}
+	if len(v.Fields()) > 0 {
+		fh.bad = true
+		return
+	}
+	if first, dup := r.seenID[m.IDNumber]; dup {
+		r.problem(num, "id_number", fmt.Sprintf("身份证号%s与第%d行重复，一人只能登记一次", m.IDNumber, first.row))
+		r.problem(first.row, "id_number", fmt.Sprintf("身份证号%s与第%d行重复，一人只能登记一次", m.IDNumber, num))
+		fh.bad = true
+		first.fh.bad = true
+		return
+	}
+	im := store.NewImportMember(&m, row.Num)
+	r.seenID[im.IDNumber] = seen{num, fh}
+	if m.Relation == registry.RelationHead {
+		fh.heads++
+		if fh.heads > 1 {
+			r.problem(num, "relation", fmt.Sprintf("户编号%s已有户主（第%d行），一户只能有一位户主", number, fh.headRow))
+			fh.bad = true
+		} else {
+			fh.headRow = num
+		}
+	}
+	fh.members = append(fh.members, im)
+}
+
+// villages of one county, for lookups.
+type villages struct {
+	byCode map[string]region.Region
+	byName map[string][]region.Region // village name → villages
+	names  map[string]string          // township code → name
+}
+
+func (r *run) loadVillages(it *store.ImportTx, cache map[string]*villages, county string) (*villages, error) {
+	if v, ok := cache[county]; ok {
+		return v, nil
+	}
+	rs, err := it.Regions(county)
+	if err != nil {
+		return nil, err
+	}
+	v := &villages{byCode: map[string]region.Region{}, byName: map[string][]region.Region{}, names: map[string]string{}}
+	for _, x := range rs {
+		v.byCode[x.Code] = x
+		if x.Level == region.Township {
+			v.names[x.Code] = x.Name
+		} else {
+			v.byName[x.Name] = append(v.byName[x.Name], x)
+		}
+	}
+	cache[county] = v
+	return v, nil
+}
+
+// resolve finds the village of a household: by its code, or by its
+// township and village names within the import's county.
+func (r *run) resolve(it *store.ImportTx, cache map[string]*villages, fh *fileHousehold) (string, string, error) {
+	hv := &fh.values.Household
+	if hv.RegionCode != "" {
+		code, err := region.Normalize(hv.RegionCode)
+		if err != nil {
+			return "", err.Error(), nil
+		}
+		if region.LevelOf(code) != region.Village {
+			return "", "应为村级（12位）区划代码，" + code + "不是村", nil
+		}
+		vs, err := r.loadVillages(it, cache, region.CountyOf(code))
+		if err != nil {
+			return "", "", err
+		}
+		if _, ok := vs.byCode[code]; !ok {
+			return "", "村" + code + "未在系统中登记，请先添加该村", nil
+		}
+		return code, "", nil
+	}
+	name := fh.values.Village
+	if name == "" {
+		return "", "不能为空：请填写村区划代码，或乡镇和村的名称", nil
+	}
+	county := ""
+	switch {
+	case r.opts.Region != "" && region.LevelOf(r.opts.Region) >= region.County:
+		county = region.CountyOf(r.opts.Region)
+	case r.opts.Scope.Region != "*" && region.LevelOf(r.opts.Scope.Region) >= region.County:
+		county = region.CountyOf(r.opts.Scope.Region)
+	default:
+		return "", "文件未填村区划代码，按村名查找时须指定导入的县（--region 或在县以下的账号中导入）", nil
+	}
+	vs, err := r.loadVillages(it, cache, county)
+	if err != nil {
+		return "", "", err
+	}
+	var match []region.Region
+	for _, x := range vs.byName[name] {
+		if t := fh.values.Township; t == "" || vs.names[x.Parent] == t || strings.TrimSuffix(vs.names[x.Parent], "镇") == strings.TrimSuffix(strings.TrimSuffix(t, "镇"), "乡") {
+			match = append(match, x)
+		}
+	}
+	switch len(match) {
+	case 0:
+		where := ""
+		if fh.values.Township != "" {
+			where = fh.values.Township
+		}
+		return "", "本县" + where + "没有名为“" + name + "”的已登记村，请填写村区划代码", nil
+	case 1:
+		return match[0].Code, "", nil
+	}
+	return "", "本县有多个名为“" + name + "”的村，请填写乡镇或村区划代码", nil
+}
+
+// checkAndWrite is pass 2, in one transaction.
+func (r *run) checkAndWrite(ctx context.Context, db *store.DB) error {
+	r.setPhase(PhaseCheck)
+	readOnly := r.opts.DryRun || (len(r.res.errs) > 0 && !r.opts.SkipInvalid)
+	err := db.Import(ctx, r.opts.Scope, readOnly, func(it *store.ImportTx) error {
+		cache := map[string]*villages{}
+		var ok []*store.ImportHousehold
+		var okFile []*fileHousehold
+		for i, number := range r.order {
+			if i%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				r.progress(i, len(r.order), false)
+			}
+			fh := r.households[number]
+			code, msg, err := r.resolve(it, cache, fh)
+			if err != nil {
+				return err
+			}
+			hv := &fh.values.Household
+			if msg != "" {
+				field := "region_code"
+				if hv.RegionCode == "" {
+					field = registry.ColVillage
+				}
+				r.problem(fh.row(), field, msg)
+				fh.bad = true
+				continue
+			}
+			hv.RegionCode = code
+			if r.opts.Region != "" && !region.Contains(r.opts.Region, code) {
+				r.problem(fh.row(), "region_code", "村"+code+"不在本次导入的区域"+r.opts.Region+"内")
+				fh.bad = true
+				continue
+			}
+			if !r.opts.Scope.Contains(code) {
+				r.problem(fh.row(), "region_code", "村"+code+"不在您的管辖范围内")
+				fh.bad = true
+				continue
+			}
+			var v apperr.Validation
+			fh.values.Validate(&v)
+			for _, fe := range v.Fields() {
+				r.problem(fh.row(), fe.Field, fe.Message)
+				fh.bad = true
+			}
+			if fh.heads == 0 && len(fh.members) > 0 {
+				r.problem(fh.firstRow, "relation", "户编号"+number+"没有户主：须有一行的“与户主关系”为“户主”")
+				fh.bad = true
+			}
+			if fh.bad {
+				continue
+			}
+			ih := store.NewImportHousehold(hv, int(fh.row()))
+			ih.Members = fh.members
+			ok = append(ok, ih)
+			okFile = append(okFile, fh)
+		}
+		r.progress(len(r.order), len(r.order), true)
+		conflicts, err := it.Check(ok)
+		if err != nil {
+			return err
+		}
+		rejected := map[int]bool{}
+		for _, c := range conflicts {
+			r.problem(c.Row, c.Field, c.Message)
+			rejected[c.Household] = true
+		}
+		valid := ok[:0:0]
+		for i, h := range ok {
+			if rejected[i] {
+				okFile[i].bad = true
+				continue
+			}
+			valid = append(valid, h)
+		}
+		r.countRejected()
+		if len(r.res.errs) > 0 && !r.opts.SkipInvalid {
+			// Nothing is written: count what the file would do, for the answer.
+			return nil
+		}
+		r.setPhase(PhaseWrite)
+		it.Changes = r.opts.Changes
+		counts, err := it.Apply(valid, func(done, total int) { r.progress(done, total, false) })
+		if err != nil {
+			return err
+		}
+		r.res.ImportCounts = counts
+		r.res.Committed = !readOnly && (counts.HouseholdsAdded+counts.HouseholdsChanged) > 0
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if r.opts.SkipInvalid {
+		r.addRejectedRows()
+	}
+	return nil
+}
+
+func (r *run) countRejected() {
+	r.res.HouseholdsRejected, r.res.Members = 0, 0
+	for _, fh := range r.households {
+		if fh.bad {
+			r.res.HouseholdsRejected++
+		} else {
+			r.res.Members += len(fh.members)
+		}
+	}
+}
+
+// addRejectedRows puts the valid rows of refused households in the error
+// workbook too: with SkipInvalid, they were not imported either.
+func (r *run) addRejectedRows() {
+	for _, number := range r.order {
+		fh := r.households[number]
+		if !fh.bad {
+			continue
+		}
+		for i := range fh.members {
+			row := fh.members[i].Row
+			if _, ok := r.res.errs[row]; !ok {
+				r.res.errs[row] = "同一户（户编号" + number + "）的其他行有误，整户未导入"
+			}
+		}
+	}
+}
+
+// report is pass 3: read the file again and copy the refused rows, with
+// their numbers and reasons, to the error workbook.
+func (r *run) report(ctx context.Context, path string, w io.Writer) error {
+	f, h, err := openSheet(path, r.opts)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows := make([]int32, 0, len(r.res.errs))
+	for n := range r.res.errs {
+		rows = append(rows, n)
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i] < rows[j] })
+	rep, err := sheet.NewErrorReport(w, h.Cells)
+	if err != nil {
+		return err
+	}
+	// Problems found on the header row itself come first.
+	next := 0
+	for next < len(rows) && int(rows[next]) <= h.Row {
+		if err := rep.Add(int(rows[next]), nil, r.res.errs[rows[next]]); err != nil {
+			return err
+		}
+		next++
+	}
+	for next < len(rows) {
+		row, err := f.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if row.Num%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r.progress(next, len(rows), false)
+		}
+		for next < len(rows) && int(rows[next]) < row.Num {
+			next++ // not expected: every refused row is a row of the file
+		}
+		if next < len(rows) && int(rows[next]) == row.Num {
+			if err := rep.Add(row.Num, row.Cells, r.res.errs[rows[next]]); err != nil {
+				return err
+			}
+			next++
+		}
+	}
+	return rep.Close()
+}
+
+// Summary says in one Chinese sentence what the import did.
+func (res *Result) Summary() string {
+	var b strings.Builder
+	switch {
+	case res.DryRun && res.ProblemCount == 0:
+		b.WriteString("检查通过（试运行，未写入）：")
+	case res.DryRun:
+		fmt.Fprintf(&b, "检查未通过（试运行，未写入）：%d 行有误，涉及 %d 户。", len(res.errs), res.HouseholdsRejected)
+		return b.String()
+	case res.ProblemCount > 0 && !res.Committed && res.HouseholdsAdded+res.HouseholdsChanged+res.HouseholdsUnchanged == 0:
+		fmt.Fprintf(&b, "导入未进行：文件中 %d 行有误，涉及 %d 户，数据库未作任何改动。请按错误明细改正后重新导入整个文件。", len(res.errs), res.HouseholdsRejected)
+		return b.String()
+	case res.ProblemCount > 0:
+		fmt.Fprintf(&b, "已导入有效的农户，%d 户因有误未导入（%d 行）：", res.HouseholdsRejected, len(res.errs))
+	default:
+		b.WriteString("导入完成：")
+	}
+	fmt.Fprintf(&b, "新增 %d 户、%d 人；更新 %d 户、%d 人；未变 %d 户、%d 人",
+		res.HouseholdsAdded, res.MembersAdded, res.HouseholdsChanged, res.MembersChanged, res.HouseholdsUnchanged, res.MembersUnchanged)
+	if res.MembersNotInFile > 0 {
+		fmt.Fprintf(&b, "；系统中另有 %d 人未在文件中列出，已保留未删", res.MembersNotInFile)
+	}
+	b.WriteString("。")
+	return b.String()
+}
+
+// OK reports whether the import went through without refusing any row.
+func (res *Result) OK() bool { return res.ProblemCount == 0 }

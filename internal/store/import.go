@@ -1,0 +1,875 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"sanbao/internal/apperr"
+	"sanbao/internal/idcard"
+	"sanbao/internal/region"
+	"sanbao/internal/registry"
+)
+
+// Bulk import of the household register (the upsert path).
+//
+// A county's register is imported in one transaction: the county's existing
+// households and members are loaded into memory keyed by household number
+// and ID number (with a hash of their stored fields), compared in Go with
+// the file, and only what differs is written, in batches. Nothing is ever
+// deleted: households and members missing from a file stay as they are.
+
+// ImportMember is a member as an import holds it. It is compact (enums as
+// small indexes, sex and birth date left to the ID number) because a
+// county's register, a million members, is held in memory at once.
+type ImportMember struct {
+	IDNumber string // normalised, valid, 18 characters
+	Name     string
+	School   string
+	Row      int32 // row in the file, for messages
+	enums    [6]uint8
+	Insured  bool
+}
+
+// memberEnums are the enums an ImportMember stores as indexes, in order.
+var memberEnums = [6]*registry.Enum{registry.Relation, registry.DisabilityType, registry.DisabilityGrade,
+	registry.Health, registry.Schooling, registry.Labour}
+
+func enumIndex(e *registry.Enum, code string) uint8 {
+	for i, v := range e.Values {
+		if v.Code == code {
+			return uint8(i + 1)
+		}
+	}
+	return 0
+}
+
+func enumCode(e *registry.Enum, i uint8) string {
+	if i == 0 || int(i) > len(e.Values) {
+		return ""
+	}
+	return e.Values[i-1].Code
+}
+
+// NewImportMember compacts a normalised, validated member.
+func NewImportMember(m *registry.Member, row int) ImportMember {
+	im := ImportMember{IDNumber: strings.Clone(m.IDNumber), Name: strings.Clone(m.Name), Row: int32(row), Insured: m.MedicalInsured}
+	if m.School != "" {
+		im.School = strings.Clone(m.School)
+	}
+	for i, v := range [6]string{m.Relation, m.DisabilityType, m.DisabilityGrade, m.Health, m.Schooling, m.Labour} {
+		im.enums[i] = enumIndex(memberEnums[i], v)
+	}
+	return im
+}
+
+// Relation is the member's relation to the head (code name).
+func (m *ImportMember) Relation() string { return enumCode(registry.Relation, m.enums[0]) }
+
+// Member expands the member, with sex and birth date from the ID number.
+func (m *ImportMember) Member() registry.Member {
+	r := registry.Member{IDNumber: m.IDNumber, Name: m.Name, School: m.School, MedicalInsured: m.Insured}
+	r.Relation = m.Relation()
+	r.DisabilityType = enumCode(registry.DisabilityType, m.enums[1])
+	r.DisabilityGrade = enumCode(registry.DisabilityGrade, m.enums[2])
+	r.Health = enumCode(registry.Health, m.enums[3])
+	r.Schooling = enumCode(registry.Schooling, m.enums[4])
+	r.Labour = enumCode(registry.Labour, m.enums[5])
+	if id, err := idcard.Parse(m.IDNumber, time.Time{}); err == nil {
+		r.Sex, r.BirthDate = string(id.Sex), registry.Date{Time: id.Birth}
+	}
+	return r
+}
+
+func (m *ImportMember) sexBirth() (string, string) {
+	n := m.IDNumber
+	sex := "female"
+	if len(n) == 18 && (n[16]-'0')%2 == 1 {
+		sex = "male"
+	}
+	if len(n) < 14 {
+		return sex, ""
+	}
+	return sex, n[6:10] + "-" + n[10:12] + "-" + n[12:14]
+}
+
+// ImportHousehold is a household as an import holds it.
+type ImportHousehold struct {
+	County, RegionCode, Number string
+	Category, MonitorType      string
+	HousingPriority            string // canonical: codes in the enum's order, comma-separated
+	DibaoTier, Phone, Address  string
+	Relocated, Dibao, Tekun    bool
+	Row                        int32 // the head's row in the file
+	Members                    []ImportMember
+}
+
+// NewImportHousehold compacts a normalised, validated household (without
+// its members).
+func NewImportHousehold(h *registry.Household, row int) *ImportHousehold {
+	return &ImportHousehold{
+		County: region.CountyOf(h.RegionCode), RegionCode: strings.Clone(h.RegionCode), Number: strings.Clone(h.Number),
+		Category: h.Category, MonitorType: h.MonitorType, HousingPriority: registry.CanonicalPriority(h.HousingPriority),
+		DibaoTier: h.DibaoTier, Phone: strings.Clone(h.Phone), Address: strings.Clone(h.Address),
+		Relocated: h.Relocated, Dibao: h.Dibao, Tekun: h.Tekun, Row: int32(row),
+	}
+}
+
+// Household expands the household's own fields.
+func (h *ImportHousehold) Household() registry.Household {
+	return registry.Household{County: h.County, RegionCode: h.RegionCode, Number: h.Number, Category: h.Category,
+		MonitorType: h.MonitorType, Relocated: h.Relocated, HousingPriority: splitSet(h.HousingPriority),
+		Dibao: h.Dibao, DibaoTier: h.DibaoTier, Tekun: h.Tekun, Phone: h.Phone, Address: h.Address}
+}
+
+// fieldHash fingerprints stored field values to tell changed rows from
+// unchanged ones without holding the old values.
+func fieldHash(parts ...string) uint64 {
+	f := fnv.New64a()
+	for _, p := range parts {
+		f.Write([]byte(p))
+		f.Write([]byte{0x1f})
+	}
+	return f.Sum64()
+}
+
+func b01(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func (h *ImportHousehold) hash() uint64 {
+	return fieldHash(h.RegionCode, h.Category, h.MonitorType, b01(h.Relocated), h.HousingPriority,
+		b01(h.Dibao), h.DibaoTier, b01(h.Tekun), h.Phone, h.Address)
+}
+
+func (m *ImportMember) hash() uint64 {
+	return fieldHash(m.Name, m.Relation(), enumCode(registry.DisabilityType, m.enums[1]), enumCode(registry.DisabilityGrade, m.enums[2]),
+		enumCode(registry.Health, m.enums[3]), enumCode(registry.Schooling, m.enums[4]), m.School,
+		enumCode(registry.Labour, m.enums[5]), b01(m.Insured))
+}
+
+// ImportConflict is a problem an import has with what the database holds.
+type ImportConflict struct {
+	Household int    // index of the household in the slice given to Check
+	Row       int32  // row of the file
+	Field     string // column key
+	Message   string // Chinese
+}
+
+// ImportCounts says what an import did (or, for a dry run, would do).
+type ImportCounts struct {
+	HouseholdsAdded     int `json:"households_added"`
+	HouseholdsChanged   int `json:"households_changed"`
+	HouseholdsUnchanged int `json:"households_unchanged"`
+	MembersAdded        int `json:"members_added"`
+	MembersChanged      int `json:"members_changed"` // moved members included
+	MembersUnchanged    int `json:"members_unchanged"`
+	MembersMoved        int `json:"members_moved"`       // from another household of the file
+	MembersNotInFile    int `json:"members_not_in_file"` // existing members the file does not list: kept
+}
+
+// HouseholdChange is one household an import added or changed, for the
+// audit trail.
+type HouseholdChange struct {
+	ID      int64
+	Region  string
+	Number  string
+	Added   bool
+	Old     *registry.Household // with Members; nil when added
+	New     *ImportHousehold
+	Changed []string // member ID numbers added or changed
+}
+
+// ImportTx is an import's one transaction. Every method runs inside it; it
+// commits when the function given to DB.Import returns nil.
+type ImportTx struct {
+	tx      *Tx
+	conn    *sql.Conn
+	sc      Scope
+	now     string
+	dryRun  bool
+	indexes map[string]*countyIndex
+	// Changes, when set before Apply, receives each household added or
+	// changed (with its old values), e.g. for the audit trail.
+	Changes func(HouseholdChange) error
+}
+
+type existingHousehold struct {
+	id      int64
+	region  string
+	number  string
+	hash    uint64
+	headIDs []string
+}
+
+type existingMember struct {
+	id, hh int64
+	hash   uint64
+	head   bool
+}
+
+type countyIndex struct {
+	households map[string]*existingHousehold // by number
+	byID       map[int64]*existingHousehold
+	members    map[string]existingMember // by ID number
+}
+
+// Import runs fn in one transaction over the database's writer connection
+// (a read-only transaction when dryRun), holding it for the whole import:
+// killing the process at any moment leaves the database as it was. sc is
+// the importer's scope: every household written must lie in it.
+func (db *DB) Import(ctx context.Context, sc Scope, dryRun bool, fn func(it *ImportTx) error) error {
+	if _, _, err := sc.bounds(); err != nil {
+		return err
+	}
+	pool := db.w
+	if dryRun {
+		pool = db.r
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer conn.Close()
+	t, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: dryRun && db.dialect == Postgres})
+	if err != nil {
+		return translate(err)
+	}
+	it := &ImportTx{tx: &Tx{Tx: t, db: db, ctx: ctx}, conn: conn, sc: sc, now: ts(db.now()), dryRun: dryRun, indexes: map[string]*countyIndex{}}
+	if err := fn(it); err != nil {
+		t.Rollback()
+		return translate(err)
+	}
+	if dryRun {
+		return translate(t.Rollback())
+	}
+	return translate(t.Commit())
+}
+
+// Regions returns the townships and villages registered under a county.
+func (it *ImportTx) Regions(county string) ([]region.Region, error) {
+	lo, hi := region.Range(county + "000000")
+	rows, err := it.tx.query(`SELECT code, name, level, parent FROM regions WHERE code >= ? AND code < ? AND level >= 4 ORDER BY code`, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []region.Region
+	for rows.Next() {
+		var r region.Region
+		var lvl int
+		if err := rows.Scan(&r.Code, &r.Name, &lvl, &r.Parent); err != nil {
+			return nil, err
+		}
+		r.Level = region.Level(lvl)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// index loads a county's households and members (once per import).
+func (it *ImportTx) index(county string) (*countyIndex, error) {
+	if ix, ok := it.indexes[county]; ok {
+		return ix, nil
+	}
+	ix := &countyIndex{households: map[string]*existingHousehold{}, byID: map[int64]*existingHousehold{}, members: map[string]existingMember{}}
+	rows, err := it.tx.query(`SELECT id, region_code, number, category, monitor_type, relocated, housing_priority,
+		dibao, dibao_tier, tekun, phone, address FROM households WHERE county = ?`, county)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var h ImportHousehold
+		var id int64
+		var prio string
+		if err := rows.Scan(&id, &h.RegionCode, &h.Number, &h.Category, &h.MonitorType, &h.Relocated, &prio,
+			&h.Dibao, &h.DibaoTier, &h.Tekun, &h.Phone, &h.Address); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		h.HousingPriority = registry.CanonicalPriority(splitSet(prio))
+		eh := &existingHousehold{id: id, region: h.RegionCode, number: h.Number, hash: h.hash()}
+		ix.households[h.Number] = eh
+		ix.byID[id] = eh
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ix.households) > 0 {
+		rows, err = it.tx.query(`SELECT m.id, m.household_id, m.id_number, m.name, m.relation, m.disability_type, m.disability_grade,
+			m.health, m.schooling, m.school, m.labour, m.medical_insured
+			FROM households h JOIN members m ON m.household_id = h.id WHERE h.county = ?`, county)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, hh int64
+			var idn, name, rel, dt, dg, health, sch, school, lab string
+			var ins bool
+			if err := rows.Scan(&id, &hh, &idn, &name, &rel, &dt, &dg, &health, &sch, &school, &lab, &ins); err != nil {
+				return nil, err
+			}
+			em := existingMember{id: id, hh: hh, head: rel == registry.RelationHead,
+				hash: fieldHash(name, rel, dt, dg, health, sch, school, lab, b01(ins))}
+			ix.members[idn] = em
+			if em.head {
+				if eh := ix.byID[hh]; eh != nil {
+					eh.headIDs = append(eh.headIDs, idn)
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	it.indexes[county] = ix
+	return ix, nil
+}
+
+// holder describes the household an ID number is registered in, for a
+// message: "文水县刘胡兰镇东堡村户编号…（户主王建国）".
+func (it *ImportTx) holder(idNumber string) (string, error) {
+	var number, regionCode, village, head string
+	err := it.tx.queryRow(`SELECT h.number, h.region_code, COALESCE(r.name, ''),
+		COALESCE((SELECT hm.name FROM members hm WHERE hm.household_id = h.id AND hm.relation = 'head' ORDER BY hm.id LIMIT 1), '')
+		FROM members m JOIN households h ON h.id = m.household_id LEFT JOIN regions r ON r.code = h.region_code
+		WHERE m.id_number = ?`, idNumber).Scan(&number, &regionCode, &village, &head)
+	if err != nil {
+		return "", err
+	}
+	where := village
+	if where == "" {
+		where = regionCode
+	}
+	if ts, err := it.regionName(region.ParentOf(regionCode)); err == nil && ts != "" {
+		where = ts + where
+	}
+	s := where + "户编号" + number
+	if head != "" {
+		s += "（户主" + head + "）"
+	}
+	return s, nil
+}
+
+func (it *ImportTx) regionName(code string) (string, error) {
+	var name string
+	err := it.tx.queryRow(`SELECT name FROM regions WHERE code = ?`, code).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
+}
+
+// otherCounties reports whether the database holds households outside the
+// given counties (if not, an ID number missing from their indexes is new).
+func (it *ImportTx) otherCounties(counties []string) (bool, error) {
+	sort.Strings(counties)
+	q := `SELECT 1 FROM households WHERE county < ? OR county > ?`
+	args := []any{counties[0], counties[len(counties)-1]}
+	if len(counties) > 1 {
+		q = `SELECT 1 FROM households WHERE county NOT IN (` + strings.TrimSuffix(strings.Repeat("?,", len(counties)), ",") + `)`
+		args = args[:0]
+		for _, c := range counties {
+			args = append(args, c)
+		}
+	}
+	var one int
+	err := it.tx.queryRow(q+` LIMIT 1`, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Check compares the households of a file with the database and returns
+// every conflict: a household number used by a household outside the
+// importer's scope, a person registered in another household (unless the
+// file moves them: their old household is in the file without them), and a
+// household that would end up with two heads. It must be called before
+// Apply, with the same slice. Households of the file must have distinct
+// (county, number) and members distinct ID numbers.
+func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
+	var out []ImportConflict
+	inFile := map[string]map[string]*ImportHousehold{} // county → number → household
+	for _, h := range hs {
+		if inFile[h.County] == nil {
+			inFile[h.County] = map[string]*ImportHousehold{}
+		}
+		inFile[h.County][h.Number] = h
+	}
+	counties := make([]string, 0, len(inFile))
+	for c := range inFile {
+		counties = append(counties, c)
+	}
+	// Where each ID number of the file is: county and number.
+	type place struct{ county, number string }
+	fileOf := make(map[string]place, len(hs)*3)
+	for _, h := range hs {
+		for i := range h.Members {
+			fileOf[h.Members[i].IDNumber] = place{h.County, h.Number}
+		}
+	}
+	var unknown []string // ID numbers not in the counties' indexes
+	unknownAt := map[string][2]int{}
+	for hi, h := range hs {
+		if err := it.tx.ctx.Err(); err != nil {
+			return nil, err
+		}
+		ix, err := it.index(h.County)
+		if err != nil {
+			return nil, err
+		}
+		eh := ix.households[h.Number]
+		if !it.sc.Contains(h.RegionCode) {
+			out = append(out, ImportConflict{hi, h.Row, "region_code", "村" + h.RegionCode + "不在您的管辖范围内"})
+			continue
+		}
+		if eh != nil && !it.sc.Contains(eh.region) {
+			name, _ := it.regionName(eh.region)
+			out = append(out, ImportConflict{hi, h.Row, "number", "户编号" + h.Number + "已是" + name + "（" + eh.region + "）的农户，不在您的管辖范围内，不能修改"})
+			continue
+		}
+		for mi := range h.Members {
+			m := &h.Members[mi]
+			em, ok := ix.members[m.IDNumber]
+			if !ok {
+				unknown = append(unknown, m.IDNumber)
+				unknownAt[m.IDNumber] = [2]int{hi, mi}
+				continue
+			}
+			if eh != nil && em.hh == eh.id {
+				continue
+			}
+			if other := ix.byID[em.hh]; other != nil && it.sc.Contains(other.region) {
+				if oh := inFile[h.County][other.number]; oh != nil && !lists(oh, m.IDNumber) {
+					continue // moved by the file from one of its households to another
+				}
+			}
+			where, err := it.holder(m.IDNumber)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ImportConflict{hi, m.Row, "id_number", "该身份证号已登记在" + where + "的农户中，一人只能在一户"})
+		}
+		// Heads the household keeps from the database besides the file's own.
+		if eh != nil {
+			for _, id := range eh.headIDs {
+				if _, ok := fileOf[id]; ok {
+					continue // listed by the file, here or in the household it moves to
+				}
+				out = append(out, ImportConflict{hi, h.Row, "relation", "该户在系统中的户主（身份证号" + idcard.Mask(id) +
+					"）不在文件中，而文件另指定了户主；一户只能有一位户主，请把原户主也列入文件（改为其他关系），或先在系统中变更户主"})
+			}
+		}
+	}
+	if len(unknown) > 0 {
+		others, err := it.otherCounties(counties)
+		if err != nil {
+			return nil, err
+		}
+		if others {
+			found, err := it.registered(unknown)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range found {
+				where, err := it.holder(id)
+				if err != nil {
+					return nil, err
+				}
+				at := unknownAt[id]
+				out = append(out, ImportConflict{at[0], hs[at[0]].Members[at[1]].Row, "id_number", "该身份证号已登记在" + where + "的农户中，一人只能在一户"})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Row < out[j].Row })
+	return out, nil
+}
+
+func lists(h *ImportHousehold, idNumber string) bool {
+	for i := range h.Members {
+		if h.Members[i].IDNumber == idNumber {
+			return true
+		}
+	}
+	return false
+}
+
+// registered returns which of the ID numbers the database holds.
+func (it *ImportTx) registered(ids []string) ([]string, error) {
+	var found []string
+	per := 500
+	if it.tx.db.dialect == Postgres {
+		per = 50000
+	}
+	for start := 0; start < len(ids); start += per {
+		batch := ids[start:min(start+per, len(ids))]
+		var rows *sql.Rows
+		var err error
+		if it.tx.db.dialect == Postgres {
+			rows, err = it.tx.query(`SELECT id_number FROM members WHERE id_number = ANY(?)`, batch)
+		} else {
+			args := make([]any, len(batch))
+			for i, id := range batch {
+				args[i] = id
+			}
+			rows, err = it.tx.query(`SELECT id_number FROM members WHERE id_number IN (`+strings.TrimSuffix(strings.Repeat("?,", len(batch)), ",")+`)`, args...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found = append(found, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// memberWrite is one member to insert or update.
+type memberWrite struct {
+	id int64
+	h  *ImportHousehold
+	m  *ImportMember
+}
+
+// Apply writes the households (already checked, conflicts removed): new
+// households and members are inserted, changed ones updated in place, the
+// rest left alone. In a dry run it only counts. progress, if set, is called
+// with the number of member rows done so far and the total.
+func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int)) (ImportCounts, error) {
+	var c ImportCounts
+	total := 0
+	for _, h := range hs {
+		total += len(h.Members)
+	}
+	var newH []*ImportHousehold
+	var updH []struct {
+		id          int64
+		h           *ImportHousehold
+		regionMoved bool
+	}
+	var newM, updM []memberWrite
+	movedOut := map[int64]bool{} // existing households losing a member to another
+	changedH := map[*ImportHousehold]bool{}
+	idOf := make(map[*ImportHousehold]int64, len(hs))
+	for _, h := range hs {
+		ix, err := it.index(h.County)
+		if err != nil {
+			return c, err
+		}
+		eh := ix.households[h.Number]
+		if eh == nil {
+			newH = append(newH, h)
+			c.HouseholdsAdded++
+			for i := range h.Members {
+				newM = append(newM, memberWrite{h: h, m: &h.Members[i]})
+			}
+			c.MembersAdded += len(h.Members)
+			continue
+		}
+		idOf[h] = eh.id
+		if eh.hash != h.hash() {
+			updH = append(updH, struct {
+				id          int64
+				h           *ImportHousehold
+				regionMoved bool
+			}{eh.id, h, eh.region != h.RegionCode})
+			changedH[h] = true
+		}
+		for i := range h.Members {
+			m := &h.Members[i]
+			em, ok := ix.members[m.IDNumber]
+			switch {
+			case !ok:
+				newM = append(newM, memberWrite{h: h, m: m})
+				c.MembersAdded++
+				changedH[h] = true
+			case em.hh != eh.id:
+				updM = append(updM, memberWrite{id: em.id, h: h, m: m})
+				c.MembersMoved++
+				c.MembersChanged++
+				movedOut[em.hh] = true
+				changedH[h] = true
+			case em.hash != m.hash() || eh.region != h.RegionCode:
+				updM = append(updM, memberWrite{id: em.id, h: h, m: m})
+				c.MembersChanged++
+				changedH[h] = true
+			default:
+				c.MembersUnchanged++
+			}
+		}
+	}
+	for _, h := range hs {
+		if _, existed := idOf[h]; !existed {
+			continue
+		}
+		if movedOut[idOf[h]] {
+			changedH[h] = true
+		}
+		if changedH[h] {
+			c.HouseholdsChanged++
+		} else {
+			c.HouseholdsUnchanged++
+		}
+	}
+	c.MembersNotInFile = it.notListed(hs, idOf)
+	if it.dryRun {
+		return c, nil
+	}
+	if it.Changes != nil {
+		if err := it.reportChanges(hs, idOf, changedH); err != nil {
+			return c, err
+		}
+	}
+	done := 0
+	report := func(n int) {
+		done += n
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	// New households first, so that members can point at them.
+	ids, err := allocIDs(it.tx, "households", len(newH))
+	if err != nil {
+		return c, err
+	}
+	for i, h := range newH {
+		idOf[h] = ids[i]
+	}
+	if err := it.insertHouseholds(newH, idOf); err != nil {
+		return c, err
+	}
+	for _, u := range updH {
+		h := u.h
+		if _, err := it.tx.exec(`UPDATE households SET region_code = ?, category = ?, monitor_type = ?, relocated = ?,
+			housing_priority = ?, dibao = ?, dibao_tier = ?, tekun = ?, phone = ?, address = ?, updated_at = ? WHERE id = ?`,
+			h.RegionCode, h.Category, h.MonitorType, h.Relocated, h.HousingPriority, h.Dibao, h.DibaoTier, h.Tekun,
+			h.Phone, h.Address, it.now, u.id); err != nil {
+			return c, err
+		}
+		if u.regionMoved {
+			if _, err := it.tx.exec(`UPDATE members SET region_code = ? WHERE household_id = ?`, h.RegionCode, u.id); err != nil {
+				return c, err
+			}
+		}
+	}
+	mids, err := allocIDs(it.tx, "members", len(newM))
+	if err != nil {
+		return c, err
+	}
+	for i := range newM {
+		newM[i].id = mids[i]
+	}
+	if err := it.insertMembers(newM, idOf, report); err != nil {
+		if apperr.Is(translate(err), apperr.Conflict) {
+			return c, apperr.New(apperr.Conflict, "写入时发现重复的身份证号或户编号（可能有人同时在导入），导入未生效，请重试")
+		}
+		return c, err
+	}
+	if err := it.updateMembers(updM, idOf, report); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// notListed counts existing members of the file's households that the
+// file does not list (and does not move elsewhere).
+func (it *ImportTx) notListed(hs []*ImportHousehold, idOf map[*ImportHousehold]int64) int {
+	inFile := map[string]bool{}
+	for _, h := range hs {
+		for i := range h.Members {
+			inFile[h.Members[i].IDNumber] = true
+		}
+	}
+	n := 0
+	for county, ix := range it.indexes {
+		want := map[int64]bool{}
+		for _, h := range hs {
+			if h.County == county {
+				if id, ok := idOf[h]; ok {
+					want[id] = true
+				}
+			}
+		}
+		if len(want) == 0 {
+			continue
+		}
+		for id, em := range ix.members {
+			if want[em.hh] && !inFile[id] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// reportChanges hands each added or changed household, with its old values
+// read from the database, to it.Changes.
+func (it *ImportTx) reportChanges(hs []*ImportHousehold, idOf map[*ImportHousehold]int64, changed map[*ImportHousehold]bool) error {
+	for _, h := range hs {
+		id, existed := idOf[h]
+		if !existed {
+			if err := it.Changes(HouseholdChange{Region: h.RegionCode, Number: h.Number, Added: true, New: h}); err != nil {
+				return err
+			}
+			continue
+		}
+		if !changed[h] {
+			continue
+		}
+		old, err := householdTx(it.tx, Everywhere, id)
+		if err != nil {
+			return err
+		}
+		rows, err := it.tx.query(`SELECT `+memberCols+` FROM members m WHERE m.household_id = ? ORDER BY m.id`, id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var m registry.Member
+			if err := scanMember(rows, &m); err != nil {
+				rows.Close()
+				return err
+			}
+			old.Members = append(old.Members, m)
+		}
+		rows.Close()
+		old.HousingPriority = splitSet(registry.CanonicalPriority(old.HousingPriority))
+		var ids []string
+		ix := it.indexes[h.County]
+		for i := range h.Members {
+			m := &h.Members[i]
+			if em, ok := ix.members[m.IDNumber]; !ok || em.hh != id || em.hash != m.hash() {
+				ids = append(ids, m.IDNumber)
+			}
+		}
+		if err := it.Changes(HouseholdChange{ID: id, Region: h.RegionCode, Number: h.Number, Old: old, New: h, Changed: ids}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (it *ImportTx) insertHouseholds(hs []*ImportHousehold, idOf map[*ImportHousehold]int64) error {
+	fill := func(i int, row []any) {
+		h := hs[i]
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = idOf[h], h.County, h.RegionCode, h.Number, h.Category, h.MonitorType, h.Relocated
+		row[7], row[8], row[9], row[10], row[11], row[12], row[13], row[14] = h.HousingPriority, h.Dibao, h.DibaoTier, h.Tekun, h.Phone, h.Address, it.now, it.now
+	}
+	if it.tx.db.dialect == Postgres {
+		return it.copyFrom("households", householdInsertCols, len(hs), fill)
+	}
+	return batchInsert(it.sqliteTx(), "households", householdInsertCols, len(hs), fill)
+}
+
+func (it *ImportTx) insertMembers(ms []memberWrite, idOf map[*ImportHousehold]int64, report func(int)) error {
+	fill := func(i int, row []any) {
+		w := ms[i]
+		m, h := w.m, w.h
+		sex, birth := m.sexBirth()
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = w.id, idOf[h], h.County, h.RegionCode, m.IDNumber, m.Name, sex, birth
+		row[8], row[9], row[10], row[11] = m.Relation(), enumCode(registry.DisabilityType, m.enums[1]), enumCode(registry.DisabilityGrade, m.enums[2]), enumCode(registry.Health, m.enums[3])
+		row[12], row[13], row[14], row[15] = enumCode(registry.Schooling, m.enums[4]), m.School, enumCode(registry.Labour, m.enums[5]), m.Insured
+		row[16], row[17] = it.now, it.now
+	}
+	const chunk = 20000
+	for start := 0; start < len(ms); start += chunk {
+		if err := it.tx.ctx.Err(); err != nil {
+			return err
+		}
+		end := min(start+chunk, len(ms))
+		part := func(i int, row []any) { fill(start+i, row) }
+		var err error
+		if it.tx.db.dialect == Postgres {
+			err = it.copyFrom("members", memberInsertCols, end-start, part)
+		} else {
+			err = batchInsert(it.sqliteTx(), "members", memberInsertCols, end-start, part)
+		}
+		if err != nil {
+			return err
+		}
+		report(end - start)
+	}
+	return nil
+}
+
+func (it *ImportTx) updateMembers(ms []memberWrite, idOf map[*ImportHousehold]int64, report func(int)) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	st, err := it.tx.PrepareContext(it.tx.ctx, it.tx.db.q(`UPDATE members SET household_id = ?, region_code = ?, name = ?, relation = ?,
+		disability_type = ?, disability_grade = ?, health = ?, schooling = ?, school = ?, labour = ?, medical_insured = ?,
+		updated_at = ? WHERE id = ?`))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i, w := range ms {
+		m := w.m
+		if _, err := st.ExecContext(it.tx.ctx, idOf[w.h], w.h.RegionCode, m.Name, m.Relation(),
+			enumCode(registry.DisabilityType, m.enums[1]), enumCode(registry.DisabilityGrade, m.enums[2]),
+			enumCode(registry.Health, m.enums[3]), enumCode(registry.Schooling, m.enums[4]), m.School,
+			enumCode(registry.Labour, m.enums[5]), m.Insured, it.now, w.id); err != nil {
+			return err
+		}
+		if (i+1)%5000 == 0 {
+			report(5000)
+		}
+	}
+	report(len(ms) % 5000)
+	return nil
+}
+
+// sqliteTx is the transaction with a context that cannot be cancelled: the
+// SQLite driver runs every statement given a cancellable context in a
+// goroutine of its own, which for a million rows costs more than the
+// insert. Cancellation is checked between batches instead.
+func (it *ImportTx) sqliteTx() *Tx {
+	return &Tx{Tx: it.tx.Tx, db: it.tx.db, ctx: context.WithoutCancel(it.tx.ctx)}
+}
+
+// copyFrom loads rows with PostgreSQL's COPY, inside the import's
+// transaction (the same connection).
+func (it *ImportTx) copyFrom(table string, cols []string, n int, fill func(i int, row []any)) error {
+	if n == 0 {
+		return nil
+	}
+	return it.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("store: COPY needs the pgx driver")
+		}
+		i := 0
+		row := make([]any, len(cols))
+		_, err := c.Conn().CopyFrom(it.tx.ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+			if i >= n {
+				return nil, nil
+			}
+			fill(i, row)
+			i++
+			return row, nil
+		}))
+		return err
+	})
+}
