@@ -66,7 +66,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 type importConfig struct {
 	DB, File, Region, Sheet, Errors string
-	SkipInvalid, DryRun               bool
+	SkipInvalid, DryRun             bool
 }
 
 func parseImport(e *env, args []string) (importConfig, error) {
