@@ -100,7 +100,9 @@ func benchSearch(ctx context.Context, e *env, args []string) error {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	quiet := &env{stdout: io.Discard, stderr: io.Discard, getenv: e.getenv}
-	go func() { done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: *dsn, LogLevel: "error"}, ready) }()
+	go func() {
+		done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: *dsn, LogLevel: "error"}, ready)
+	}()
 	var base string
 	select {
 	case a := <-ready:

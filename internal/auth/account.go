@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"sanbao/internal/registry"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -138,25 +139,8 @@ func levelLabels(ls []region.Level) string {
 	return strings.Join(parts, "、")
 }
 
-// validPhone accepts an 11-digit mobile number starting with 1, or a
-// landline of 7–12 digits with optional '-' or ' ' separators.
-func validPhone(p string) bool {
-	n := 0
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c >= '0' && c <= '9':
-			n++
-		case (c == '-' || c == ' ') && i > 0 && i < len(p)-1:
-		default:
-			return false
-		}
-	}
-	if n == 11 && p[0] == '1' {
-		return true
-	}
-	return n >= 7 && n <= 12 && (p[0] == '0' || n <= 8)
-}
+// validPhone is the registry's phone rule, shared by accounts and households.
+func validPhone(p string) bool { return registry.ValidPhone(p) }
 
 // Locked reports whether the account is locked out at now.
 func (a Account) Locked(now time.Time) bool { return now.Before(a.LockedUntil) }

@@ -2,35 +2,23 @@ package ledger
 
 import "sanbao/internal/registry"
 
-// Dimensions of a problem (维度).
+// Dimensions of a problem: the system's one list, registry.Dimension.
 const (
-	DimEducation    = "education"
-	DimMedical      = "medical"
-	DimHousing      = "housing"
-	DimWater        = "water"
-	DimFoodClothing = "food_clothing"
-	DimIncome       = "income"
-	DimSafetyNet    = "safety_net"
-	DimEmployment   = "employment"
-	DimIndustry     = "industry"
-	DimRelocation   = "relocation"
-	DimOther        = "other"
+	DimEducation    = registry.DimEducation
+	DimMedical      = registry.DimMedical
+	DimHousing      = registry.DimHousing
+	DimWater        = registry.DimWater
+	DimFoodClothing = registry.DimFoodClothing
+	DimIncome       = registry.DimIncome
+	DimSafetyNet    = registry.DimSafetyNet
+	DimEmployment   = registry.DimEmployment
+	DimIndustry     = registry.DimIndustry
+	DimRelocation   = registry.DimRelocation
+	DimOther        = registry.DimOther
 )
 
 // Dimension is the closed set of dimensions, in the order reports list them.
-var Dimension = &registry.Enum{Name: "dimension", Label: "问题类别", Values: []registry.EnumValue{
-	{Code: DimEducation, Label: "义务教育", Aliases: []string{"教育", "教育保障", "教育帮扶", "控辍保学"}},
-	{Code: DimMedical, Label: "基本医疗", Aliases: []string{"医疗", "医疗保障", "健康帮扶", "健康医疗保障"}},
-	{Code: DimHousing, Label: "住房安全", Aliases: []string{"住房", "住房保障", "住房安全保障", "危房改造"}},
-	{Code: DimWater, Label: "饮水安全", Aliases: []string{"饮水", "饮水安全保障"}},
-	{Code: DimFoodClothing, Label: "吃穿不愁", Aliases: []string{"不愁吃不愁穿", "吃穿"}},
-	{Code: DimIncome, Label: "收入", Aliases: []string{"增收", "脱贫人口收入"}},
-	{Code: DimSafetyNet, Label: "兜底保障", Aliases: []string{"兜底", "社会救助", "低保"}},
-	{Code: DimEmployment, Label: "就业帮扶", Aliases: []string{"就业"}},
-	{Code: DimIndustry, Label: "产业帮扶", Aliases: []string{"产业", "产业发展"}},
-	{Code: DimRelocation, Label: "易地搬迁", Aliases: []string{"易地扶贫搬迁", "搬迁"}},
-	{Code: DimOther, Label: "其他", Aliases: nil},
-}}
+var Dimension = registry.Dimension
 
 // Sources of a problem (问题来源).
 const (

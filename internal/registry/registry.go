@@ -132,7 +132,7 @@ func (h *Household) Validate(v *apperr.Validation) {
 	if h.Dibao && !DibaoTier.Has(h.DibaoTier) {
 		v.Add("dibao_tier", label("dibao_tier"), "低保户须填写低保类别：%s", strings.Join(DibaoTier.Labels(), "、"))
 	}
-	if h.Phone != "" && !validPhone(h.Phone) {
+	if h.Phone != "" && !ValidPhone(h.Phone) {
 		v.Add("phone", label("phone"), "号码%q格式不正确（应为11位手机号或带区号的固定电话）", h.Phone)
 	}
 	if utf8.RuneCountInString(h.Address) > 200 {
@@ -140,14 +140,17 @@ func (h *Household) Validate(v *apperr.Validation) {
 	}
 }
 
-func validPhone(p string) bool {
+// ValidPhone accepts an 11-digit mobile number starting with 1, or a
+// landline: 7–8 digits, or with its area code (starting with 0) up to 12,
+// with optional '-' or ' ' separators inside.
+func ValidPhone(p string) bool {
 	n := 0
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		switch {
 		case c >= '0' && c <= '9':
 			n++
-		case c == '-' || c == ' ':
+		case (c == '-' || c == ' ') && i > 0 && i < len(p)-1:
 		default:
 			return false
 		}
@@ -155,7 +158,7 @@ func validPhone(p string) bool {
 	if n == 11 && p[0] == '1' {
 		return true
 	}
-	return n >= 7 && n <= 12 && strings.ContainsAny(p, "- ") || n == 7 || n == 8
+	return n >= 7 && n <= 12 && (p[0] == '0' || n <= 8)
 }
 
 // Normalize trims fields, normalises the ID number and fills defaults.

@@ -244,10 +244,14 @@ func (db *DB) ListHouseholds(ctx context.Context, sc Scope, f HouseholdFilter) (
 			return page, nil
 		}
 		page.TotalCapped = capped
-		where = append(where, "h.id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")")
-		for _, id := range ids {
-			args = append(args, id)
+		// The candidates are already inside [lo, hi): select them by primary
+		// key only, so neither database scans the region's range to probe the list.
+		where = append([]string{"h.id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"}, where[2:]...)
+		idArgs := make([]any, len(ids))
+		for i, id := range ids {
+			idArgs[i] = id
 		}
+		args = append(idArgs, args[2:]...)
 	}
 	cond := strings.Join(where, " AND ")
 	rows, err := db.query(ctx, `SELECT `+householdCols+` FROM households h WHERE `+cond+` ORDER BY h.region_code, h.id LIMIT ? OFFSET ?`,

@@ -1,0 +1,343 @@
+package sheet
+
+import (
+	"archive/zip"
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// benchRows is the size of a county's register.
+const benchRows = 1_000_000
+
+var benchHeader = []string{"户编号", "姓名", "身份证号", "性别", "与户主关系", "民族", "出生日期", "文化程度",
+	"在校生状况", "健康状况", "劳动技能", "残疾类别", "联系电话", "住址", "户类型"}
+
+var benchCols = func() []Column {
+	cols := make([]Column, len(benchHeader))
+	for i, h := range benchHeader {
+		cols[i] = Column{Key: strconv.Itoa(i), Label: h, Required: i < 3}
+	}
+	return cols
+}()
+
+// memberRow makes a plausible register row (Chinese text in most columns).
+func memberRow(rng *rand.Rand, i int) []string {
+	surnames := []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+	given := []rune("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英玉兰萍毅浩宇轩子涵欣怡梓晨鑫建国建华志强春梅海燕红梅秀珍丽娟")
+	relations := []string{"户主", "配偶", "之子", "之女", "之孙子", "之孙女", "之父", "之母", "儿媳", "女婿"}
+	schooling := []string{"非在校生", "小学", "七年级", "八年级", "九年级", "普通高中一年级", "中职二年级", "学前教育", "本科一年级"}
+	health := []string{"健康", "长期慢性病", "患有大病", "残疾"}
+	labour := []string{"普通劳动力", "技能劳动力", "丧失劳动力", "无劳动力", "弱劳动力或半劳动力"}
+	edu := []string{"文盲或半文盲", "小学", "初中", "高中", "大专", "本科及以上"}
+	villages := []string{"刘胡兰村", "保贤村", "南安村", "北齐村", "云周西村", "东庄村", "西社村", "大象村"}
+	kinds := []string{"脱贫户", "一般农户", "监测户（脱贫不稳定户）", "监测户（边缘易致贫户）"}
+	name := string(surnames[rng.Intn(len(surnames))])
+	for range 1 + rng.Intn(2) {
+		name += string(given[rng.Intn(len(given))])
+	}
+	year, month, day := 1940+rng.Intn(80), 1+rng.Intn(12), 1+rng.Intn(28)
+	id := fmt.Sprintf("141127%04d%02d%02d%03d%d", year, month, day, rng.Intn(1000), rng.Intn(10))
+	return []string{
+		fmt.Sprintf("1411270%08d", i/4),
+		name,
+		id,
+		[]string{"男", "女"}[rng.Intn(2)],
+		relations[rng.Intn(len(relations))],
+		"汉族",
+		fmt.Sprintf("%04d-%02d-%02d", year, month, day),
+		edu[rng.Intn(len(edu))],
+		schooling[rng.Intn(len(schooling))],
+		health[rng.Intn(len(health))],
+		labour[rng.Intn(len(labour))],
+		[]string{"无", "无", "无", "肢体残疾", "视力残疾"}[rng.Intn(5)],
+		fmt.Sprintf("13%09d", rng.Intn(1_000_000_000)),
+		fmt.Sprintf("山西省吕梁市文水县刘胡兰镇%s%d组%d号", villages[rng.Intn(len(villages))], 1+rng.Intn(9), 1+rng.Intn(200)),
+		kinds[rng.Intn(len(kinds))],
+	}
+}
+
+var (
+	benchDir     string
+	benchDirOnce sync.Once
+	benchFiles   sync.Map // name → path
+	benchMu      sync.Mutex
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+// benchFile returns the path of a generated file, making it once.
+func benchFile(b *testing.B, name string, gen func(w io.Writer) error) string {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if p, ok := benchFiles.Load(name); ok {
+		return p.(string)
+	}
+	benchDirOnce.Do(func() {
+		var err error
+		if benchDir, err = os.MkdirTemp("", "sanbao-sheet-bench-"); err != nil {
+			b.Fatal(err)
+		}
+	})
+	path := filepath.Join(benchDir, name)
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := gen(bw); err != nil {
+		b.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	benchFiles.Store(name, path)
+	return path
+}
+
+func genCSV(w io.Writer) error {
+	cw, err := NewCSVWriter(w, benchHeader)
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewSource(1))
+	for i := range benchRows {
+		if err := cw.WriteRow(memberRow(rng, i)); err != nil {
+			return err
+		}
+	}
+	return cw.Close()
+}
+
+func genXLSX(w io.Writer) error {
+	x, err := NewXLSXWriter(w, "家庭成员", benchHeader)
+	if err != nil {
+		return err
+	}
+	x.Above(TitleLine("文水县刘胡兰镇家庭成员信息表"))
+	rng := rand.New(rand.NewSource(1))
+	for i := range benchRows {
+		if err := x.WriteRow(memberRow(rng, i)); err != nil {
+			return err
+		}
+	}
+	return x.Close()
+}
+
+// genSharedXLSX writes the workbook as Excel saves it: every text in the
+// shared-string table, cells referring to it by number.
+func genSharedXLSX(w io.Writer) error {
+	zw := zip.NewWriter(w)
+	put := func(name, body string) error {
+		pw, err := zw.Create(name)
+		if err == nil {
+			_, err = io.WriteString(pw, body)
+		}
+		return err
+	}
+	if err := put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`); err != nil {
+		return err
+	}
+	put("_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	put("xl/workbook.xml", `<workbook xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	put("xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="`+nsRel+`/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
+	sw, err := zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(sw, 1<<20)
+	index := map[string]int{}
+	var strs []string
+	ref := func(s string) int {
+		i, ok := index[s]
+		if !ok {
+			i = len(strs)
+			index[s] = i
+			strs = append(strs, s)
+		}
+		return i
+	}
+	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="%s"><dimension ref="A1:O%d"/><sheetData>`, nsMain, benchRows+1)
+	writeRow := func(r int, cells []string) {
+		fmt.Fprintf(bw, `<row r="%d" spans="1:15">`, r)
+		for c, v := range cells {
+			fmt.Fprintf(bw, `<c r="%s%d" t="s"><v>%d</v></c>`, ColumnLetter(c), r, ref(v))
+		}
+		bw.WriteString(`</row>`)
+	}
+	writeRow(1, benchHeader)
+	rng := rand.New(rand.NewSource(1))
+	for i := range benchRows {
+		writeRow(i+2, memberRow(rng, i))
+	}
+	bw.WriteString(`</sheetData></worksheet>`)
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	ssw, err := zw.Create("xl/sharedStrings.xml")
+	if err != nil {
+		return err
+	}
+	bw = bufio.NewWriterSize(ssw, 1<<20)
+	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="%s" count="%d" uniqueCount="%d">`, nsMain, (benchRows+1)*15, len(strs))
+	for _, s := range strs {
+		bw.WriteString("<si><t>" + s + "</t></si>")
+	}
+	bw.WriteString(`</sst>`)
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// resetPeakRSS frees what it can and resets the kernel's peak-RSS mark, so
+// that VmHWM afterwards measures only what follows.
+func resetPeakRSS() {
+	runtime.GC()
+	debug.FreeOSMemory()
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in MB, 0 if unknown.
+func peakRSS() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// readBench reads the whole file at path b.N times.
+func readBench(b *testing.B, path string) {
+	resetPeakRSS()
+	b.ReportAllocs()
+	b.ResetTimer()
+	rows := 0
+	for range b.N {
+		r, err := OpenFile(path, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.FindHeader(benchCols, 0); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if row.Get("2") == "" {
+				b.Fatalf("row %d without an ID number", row.Num)
+			}
+			rows++
+		}
+		if err := r.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if rows != benchRows*b.N {
+		b.Fatalf("read %d rows, want %d", rows, benchRows*b.N)
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(peakRSS(), "MB-peak-RSS")
+	st, _ := os.Stat(path)
+	b.ReportMetric(float64(st.Size())/(1<<20), "MB-file")
+	if zr, err := zip.OpenReader(path); err == nil {
+		// The figures the zip-bomb limits must let through.
+		var u, c, worst uint64
+		for _, f := range zr.File {
+			u, c = u+f.UncompressedSize64, c+f.CompressedSize64
+			if f.CompressedSize64 > 0 && f.UncompressedSize64 > ratioMinSize {
+				worst = max(worst, f.UncompressedSize64/f.CompressedSize64)
+			}
+		}
+		zr.Close()
+		b.ReportMetric(float64(u)/(1<<20), "MB-unzipped")
+		b.ReportMetric(float64(worst), "max-part-ratio")
+	}
+}
+
+// BenchmarkReadCSV reads a 1,000,000-row, 15-column UTF-8 CSV.
+func BenchmarkReadCSV(b *testing.B) {
+	readBench(b, benchFile(b, "members.csv", genCSV))
+}
+
+// BenchmarkReadXLSX reads a 1,000,000-row workbook made by NewXLSXWriter.
+func BenchmarkReadXLSX(b *testing.B) {
+	readBench(b, benchFile(b, "members.xlsx", genXLSX))
+}
+
+// BenchmarkReadXLSXShared reads a 1,000,000-row workbook laid out as Excel
+// saves it (shared strings).
+func BenchmarkReadXLSXShared(b *testing.B) {
+	readBench(b, benchFile(b, "members-shared.xlsx", genSharedXLSX))
+}
+
+// BenchmarkWriteXLSX writes 1,000,000 rows with NewXLSXWriter.
+func BenchmarkWriteXLSX(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	rows := make([][]string, 1000)
+	for i := range rows {
+		rows[i] = memberRow(rng, i)
+	}
+	dir := b.TempDir()
+	resetPeakRSS()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var size int64
+	for range b.N {
+		f, err := os.Create(filepath.Join(dir, "out.xlsx"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw := bufio.NewWriterSize(f, 1<<20)
+		x, err := NewXLSXWriter(bw, "家庭成员", benchHeader)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range benchRows {
+			if err := x.WriteRow(rows[i%len(rows)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := x.Close(); err != nil {
+			b.Fatal(err)
+		}
+		bw.Flush()
+		size, _ = f.Seek(0, io.SeekCurrent)
+		f.Close()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(size)/(1<<20), "MB-file")
+	b.ReportMetric(peakRSS(), "MB-peak-RSS")
+}
