@@ -18,6 +18,16 @@
 //     (unless SkipInvalid, which writes the valid households only).
 //  3. report: the rows refused are read again from the file and written to
 //     an error workbook with their row numbers and the reasons.
+//
+// To overlap reading with writing, an import that may write (not a dry
+// run, not SkipInvalid) first opens the transaction and inserts the plainly
+// new households while the file is still being read, as each household's
+// rows end (a file lists a household's rows together). Households that
+// exist already wait for the end, when the whole file is known. At the
+// first sign of trouble (an invalid row, a household whose rows are not
+// together, a conflict) the transaction is rolled back and the import runs
+// again from the rows already in memory, in the plain order above: the
+// answer is the same either way, only faster in the common case.
 package importer
 
 import (
@@ -27,6 +37,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"sanbao/internal/apperr"
@@ -169,6 +181,7 @@ type fileHousehold struct {
 	headRow  int32
 	heads    int
 	bad      bool // a row of it is invalid
+	ended    bool // handed to the pipelined writer
 }
 
 func (h *fileHousehold) row() int32 {
@@ -189,17 +202,34 @@ type run struct {
 	now    time.Time
 
 	households map[string]*fileHousehold
-	order      []string // household numbers in file order
-	seenID     map[string]seen
+	order      []string          // household numbers in file order
+	interned   map[string]string // village names and codes, housing groups: shared, not copied per household
+
+	mu      sync.Mutex     // guards res.errs, res.Problems, res.ProblemCount
+	trouble atomic.Bool    // the pipelined write must give way to the plain path
+	closed  chan []*closed // households whose rows have ended, to the pipelined writer
+	batch   []*closed
+	lastFH  *fileHousehold // household of the previous row
 }
 
-// seen is where an ID number was first met in the file.
-type seen struct {
-	row int32
-	fh  *fileHousehold
+// closed is a household whose rows have ended (as far as the file has been
+// read), handed to the pipelined writer: a copy, so that reading can go on.
+type closed struct {
+	number   string
+	values   registry.RowValues
+	members  []store.ImportMember
+	heads    int
+	row      int32 // the head's row, else the first
+	firstRow int32
 }
+
+// closedBatch is how many households go to the pipelined writer at once.
+const closedBatch = 2000
 
 func (r *run) problem(row int32, field, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.trouble.Store(true)
 	r.res.ProblemCount++
 	if len(r.res.Problems) < maxProblems {
 		r.res.Problems = append(r.res.Problems, apperr.FieldError{Row: int(row), Field: field, Label: registry.ColumnLabel(field), Message: msg})
@@ -237,8 +267,8 @@ func (r *run) progress(done, total int, force bool) {
 // as an error and nothing is changed; row problems are in the Result, and
 // unless SkipInvalid nothing is written when there is any.
 func Run(ctx context.Context, db *store.DB, path string, opts Options) (*Result, error) {
-	r := &run{opts: opts, res: &Result{DryRun: opts.DryRun, errs: map[int32]string{}, Phases: map[Phase]time.Duration{}}, start: time.Now(),
-		households: map[string]*fileHousehold{}, seenID: map[string]seen{}}
+	r := &run{opts: opts, res: &Result{DryRun: opts.DryRun, errs: map[int32]string{}, Phases: map[Phase]time.Duration{}},
+		start: time.Now(), households: map[string]*fileHousehold{}, interned: map[string]string{}}
 	r.now = opts.Now
 	if r.now.IsZero() {
 		r.now = time.Now()
@@ -254,11 +284,19 @@ func Run(ctx context.Context, db *store.DB, path string, opts Options) (*Result,
 		r.opts.Region = code
 	}
 	defer func() { r.res.Duration = time.Since(r.start) }()
-	if err := r.read(ctx, path); err != nil {
+	done := false
+	if !opts.DryRun && !opts.SkipInvalid {
+		var err error
+		if done, err = r.pipelined(ctx, db, path); err != nil {
+			return nil, err
+		}
+	} else if err := r.read(ctx, path); err != nil {
 		return nil, err
 	}
-	if err := r.checkAndWrite(ctx, db); err != nil {
-		return nil, err
+	if !done {
+		if err := r.checkAndWrite(ctx, db); err != nil {
+			return nil, err
+		}
 	}
 	r.res.RowsRejected = len(r.res.errs)
 	if opts.Errors != nil && len(r.res.errs) > 0 {
@@ -295,6 +333,7 @@ func openSheet(path string, opts Options) (*sheet.Reader, *sheet.Header, error) 
 }
 
 // read is pass 1: stream the rows, validate each, group into households.
+// When r.closed is set, households whose rows have ended go to it.
 func (r *run) read(ctx context.Context, path string) error {
 	r.setPhase(PhaseRead)
 	f, h, err := openSheet(path, r.opts)
@@ -331,29 +370,56 @@ func (r *run) read(ctx context.Context, path string) error {
 			r.progress(r.res.Rows, total, false)
 		}
 		r.res.Rows++
-		r.row(row, &lastNumber)
+		if err := r.row(ctx, row, &lastNumber); err != nil {
+			return err
+		}
 	}
 	if r.res.Rows == 0 {
 		return apperr.New(apperr.Invalid, "文件中只有表头（第%d行），没有数据行", h.Row)
+	}
+	if r.closed != nil {
+		if r.lastFH != nil {
+			r.end(r.lastFH)
+		}
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
 	}
 	r.res.Households = len(r.households)
 	r.progress(r.res.Rows, r.res.Rows, true)
 	return nil
 }
 
+// own makes a household's value independent of the row's text: values that
+// repeat across households are shared, the others copied.
+func (r *run) own(key, v string) string {
+	switch key {
+	case "number", "phone", "address":
+		return strings.Clone(v)
+	}
+	if x, ok := r.interned[v]; ok {
+		return x
+	}
+	v = strings.Clone(v)
+	if len(r.interned) < 100000 {
+		r.interned[v] = v
+	}
+	return v
+}
+
 // row validates one row and adds it to its household.
-func (r *run) row(row sheet.Row, lastNumber *string) {
+func (r *run) row(ctx context.Context, row sheet.Row, lastNumber *string) error {
 	num := int32(row.Num)
 	v := apperr.Validation{Row: row.Num}
 	rv, m := registry.ParseRow(row.Get, r.now, &v)
-	number := rv.Household.Number
+	number := rv.Number
 	if number == "" {
 		if m.Relation == registry.RelationHead || *lastNumber == "" {
 			v.Add("number", registry.ColumnLabel("number"), "不能为空")
 		} else {
 			// Merged cells: a household's number written once, on its first row.
 			number = *lastNumber
-			rv.Household.Number = number
+			rv.Number = number
 		}
 	}
 	if number != "" {
@@ -363,33 +429,37 @@ func (r *run) row(row sheet.Row, lastNumber *string) {
 		r.problem(num, fe.Field, fe.Message)
 	}
 	if number == "" {
-		return
+		return nil
 	}
 	fh := r.households[number]
 	if fh == nil {
+		rv.Own(r.own)
 		fh = &fileHousehold{values: rv, firstRow: num}
-		r.households[number] = fh
-		r.order = append(r.order, number)
+		r.households[rv.Number] = fh
+		r.order = append(r.order, rv.Number)
 	} else {
-		for _, key := range fh.values.Merge(&rv) {
+		if fh.ended {
+			r.trouble.Store(true) // its rows are not together: the plain path will do
+		}
+		for _, key := range fh.values.Merge(&rv, r.own) {
 			r.problem(num, key, fmt.Sprintf("与户编号%s的其他行不一致（“%s”与“%s”），同一户的户级信息应相同",
 				number, registry.DisplayValue(key, fh.values.Get(key)), registry.DisplayValue(key, rv.Get(key))))
 			fh.bad = true
 		}
 	}
+	if r.closed != nil && r.lastFH != nil && r.lastFH != fh && !r.lastFH.ended {
+		r.end(r.lastFH)
+		if len(r.batch) >= closedBatch {
+			if err := r.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	r.lastFH = fh
 	if len(v.Fields()) > 0 {
 		fh.bad = true
-		return
+		return nil
 	}
-	if first, dup := r.seenID[m.IDNumber]; dup {
-		r.problem(num, "id_number", fmt.Sprintf("身份证号%s与第%d行重复，一人只能登记一次", m.IDNumber, first.row))
-		r.problem(first.row, "id_number", fmt.Sprintf("身份证号%s与第%d行重复，一人只能登记一次", m.IDNumber, num))
-		fh.bad = true
-		first.fh.bad = true
-		return
-	}
-	im := store.NewImportMember(&m, row.Num)
-	r.seenID[im.IDNumber] = seen{num, fh}
 	if m.Relation == registry.RelationHead {
 		fh.heads++
 		if fh.heads > 1 {
@@ -399,7 +469,82 @@ func (r *run) row(row sheet.Row, lastNumber *string) {
 			fh.headRow = num
 		}
 	}
-	fh.members = append(fh.members, im)
+	fh.members = append(fh.members, store.NewImportMember(&m, row.Num))
+	return nil
+}
+
+// idRef is one member's ID number and where it is, for finding duplicates.
+type idRef struct {
+	id  string
+	row int32
+	h   int32 // index of the household in the list searched
+}
+
+// duplicates returns each repeated ID number's later occurrences paired
+// with its first (by row).
+func duplicates(refs []idRef) [][2]idRef {
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].id != refs[j].id {
+			return refs[i].id < refs[j].id
+		}
+		return refs[i].row < refs[j].row
+	})
+	var out [][2]idRef
+	for i := 1; i < len(refs); i++ {
+		first := i - 1
+		for i < len(refs) && refs[i].id == refs[first].id {
+			out = append(out, [2]idRef{refs[first], refs[i]})
+			i++
+		}
+	}
+	return out
+}
+
+// findDuplicates reports ID numbers listed twice in the file, on both rows,
+// and marks their households invalid.
+func (r *run) findDuplicates() {
+	n := 0
+	for _, number := range r.order {
+		n += len(r.households[number].members)
+	}
+	refs := make([]idRef, 0, n)
+	for i, number := range r.order {
+		for _, m := range r.households[number].members {
+			refs = append(refs, idRef{m.IDNumber, m.Row, int32(i)})
+		}
+	}
+	for _, d := range duplicates(refs) {
+		a, b := d[0], d[1]
+		r.problem(b.row, "id_number", fmt.Sprintf("身份证号%s与第%d行重复，一人只能登记一次", a.id, a.row))
+		r.problem(a.row, "id_number", fmt.Sprintf("身份证号%s与第%d行重复，一人只能登记一次", a.id, b.row))
+		r.households[r.order[a.h]].bad = true
+		r.households[r.order[b.h]].bad = true
+	}
+}
+
+// snapshot copies what the checks need of a household.
+func (h *fileHousehold) snapshot(number string) closed {
+	return closed{number: number, values: h.values, members: h.members, heads: h.heads, row: h.row(), firstRow: h.firstRow}
+}
+
+// end hands a household whose rows have ended to the pipelined writer.
+func (r *run) end(fh *fileHousehold) {
+	fh.ended = true
+	c := fh.snapshot(fh.values.Number)
+	r.batch = append(r.batch, &c)
+}
+
+func (r *run) flush(ctx context.Context) error {
+	if len(r.batch) == 0 {
+		return nil
+	}
+	select {
+	case r.closed <- r.batch:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	r.batch = nil
+	return nil
 }
 
 // villages of one county, for lookups.
@@ -431,11 +576,10 @@ func (r *run) loadVillages(it *store.ImportTx, cache map[string]*villages, count
 }
 
 // resolve finds the village of a household: by its code, or by its
-// township and village names within the import's county.
-func (r *run) resolve(it *store.ImportTx, cache map[string]*villages, fh *fileHousehold) (string, string, error) {
-	hv := &fh.values.Household
-	if hv.RegionCode != "" {
-		code, err := region.Normalize(hv.RegionCode)
+// township and village names within the import's county. msg says why not.
+func (r *run) resolve(it *store.ImportTx, cache map[string]*villages, rv *registry.RowValues) (code, msg string, err error) {
+	if rv.RegionCode != "" {
+		code, err := region.Normalize(rv.RegionCode)
 		if err != nil {
 			return "", err.Error(), nil
 		}
@@ -451,7 +595,7 @@ func (r *run) resolve(it *store.ImportTx, cache map[string]*villages, fh *fileHo
 		}
 		return code, "", nil
 	}
-	name := fh.values.Village
+	name := rv.Village
 	if name == "" {
 		return "", "不能为空：请填写村区划代码，或乡镇和村的名称", nil
 	}
@@ -470,26 +614,190 @@ func (r *run) resolve(it *store.ImportTx, cache map[string]*villages, fh *fileHo
 	}
 	var match []region.Region
 	for _, x := range vs.byName[name] {
-		if t := fh.values.Township; t == "" || vs.names[x.Parent] == t || strings.TrimSuffix(vs.names[x.Parent], "镇") == strings.TrimSuffix(strings.TrimSuffix(t, "镇"), "乡") {
+		if t := rv.Township; t == "" || vs.names[x.Parent] == t || strings.TrimSuffix(vs.names[x.Parent], "镇") == strings.TrimSuffix(strings.TrimSuffix(t, "镇"), "乡") {
 			match = append(match, x)
 		}
 	}
 	switch len(match) {
 	case 0:
-		where := ""
-		if fh.values.Township != "" {
-			where = fh.values.Township
-		}
-		return "", "本县" + where + "没有名为“" + name + "”的已登记村，请填写村区划代码", nil
+		return "", "本县" + rv.Township + "没有名为“" + name + "”的已登记村，请填写村区划代码", nil
 	case 1:
 		return match[0].Code, "", nil
 	}
 	return "", "本县有多个名为“" + name + "”的村，请填写乡镇或村区划代码", nil
 }
 
-// checkAndWrite is pass 2, in one transaction.
+// prepare finds the village of a household, checks it is within the
+// import's region and the importer's scope, and validates the household as
+// a whole; it returns the household to write, or nil after reporting why
+// not.
+func (r *run) prepare(it *store.ImportTx, cache map[string]*villages, c *closed, report func(row int32, field, msg string)) (*store.ImportHousehold, error) {
+	code, msg, err := r.resolve(it, cache, &c.values)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case msg != "":
+		field := "region_code"
+		if c.values.RegionCode == "" {
+			field = registry.ColVillage
+		}
+		report(c.row, field, msg)
+		return nil, nil
+	case r.opts.Region != "" && !region.Contains(r.opts.Region, code):
+		report(c.row, "region_code", "村"+code+"不在本次导入的区域"+r.opts.Region+"内")
+		return nil, nil
+	case !r.opts.Scope.Contains(code):
+		report(c.row, "region_code", "村"+code+"不在您的管辖范围内")
+		return nil, nil
+	}
+	c.values.RegionCode = code
+	var v apperr.Validation
+	h := c.values.Validate(&v)
+	ok := true
+	for _, fe := range v.Fields() {
+		report(c.row, fe.Field, fe.Message)
+		ok = false
+	}
+	if c.heads == 0 && len(c.members) > 0 {
+		report(c.firstRow, "relation", "户编号"+c.number+"没有户主：须有一行的“与户主关系”为“户主”")
+		ok = false
+	}
+	if !ok {
+		return nil, nil
+	}
+	ih := store.NewImportHousehold(&h, int(c.row))
+	ih.Members = c.members
+	return ih, nil
+}
+
+// errRestart abandons the pipelined write for the plain path.
+var errRestart = errors.New("importer: restart on the plain path")
+
+// pipelined reads the file while inserting the new households it ends, in
+// the import's one transaction, then updates the households that exist
+// already. It reports false (having written nothing) when the plain path
+// must take over: an invalid row, a conflict, rows of a household apart.
+func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, error) {
+	done := false
+	err := db.Import(ctx, r.opts.Scope, false, func(it *store.ImportTx) error {
+		it.Changes = r.opts.Changes
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		r.closed = make(chan []*closed, 2)
+		readErr := make(chan error, 1)
+		go func() {
+			err := r.read(rctx, path)
+			close(r.closed)
+			readErr <- err
+		}()
+		quiet := func(int32, string, string) { r.trouble.Store(true) }
+		cache := map[string]*villages{}
+		var counts store.ImportCounts
+		var later []*store.ImportHousehold
+		var werr error
+		for batch := range r.closed {
+			if werr != nil || r.trouble.Load() {
+				continue // drain: the plain path will do it
+			}
+			hs := make([]*store.ImportHousehold, 0, len(batch))
+			for _, c := range batch {
+				ih, err := r.prepare(it, cache, c, quiet)
+				if err != nil {
+					werr = err
+					break
+				}
+				if ih == nil {
+					break
+				}
+				hs = append(hs, ih)
+			}
+			if werr != nil || r.trouble.Load() {
+				cancel()
+				continue
+			}
+			rest, c, err := it.InsertNew(hs)
+			if apperr.Is(err, apperr.Conflict) {
+				r.trouble.Store(true) // an ID number twice in the file: the plain path says where
+				cancel()
+				continue
+			}
+			if err != nil {
+				werr = err
+				cancel()
+				continue
+			}
+			addCounts(&counts, c)
+			later = append(later, rest...)
+		}
+		err := <-readErr
+		r.closed = nil
+		switch {
+		case werr != nil:
+			return werr
+		case err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() == nil):
+			return err // the file itself (or the caller's cancel)
+		case r.trouble.Load():
+			return errRestart
+		}
+		r.setPhase(PhaseCheck)
+		// New households were checked for repeated ID numbers by the
+		// database's unique index as they went in, and against the others
+		// by Check; the others among themselves here.
+		var refs []idRef
+		for i, h := range later {
+			for _, m := range h.Members {
+				refs = append(refs, idRef{m.IDNumber, m.Row, int32(i)})
+			}
+		}
+		if len(duplicates(refs)) > 0 {
+			return errRestart
+		}
+		conflicts, err := it.Check(later)
+		if err != nil {
+			return err
+		}
+		if len(conflicts) > 0 {
+			return errRestart
+		}
+		r.setPhase(PhaseWrite)
+		c, err := it.Apply(later, func(done, total int) { r.progress(done, total, false) })
+		if apperr.Is(err, apperr.Conflict) {
+			return errRestart
+		}
+		if err != nil {
+			return err
+		}
+		addCounts(&counts, c)
+		r.res.ImportCounts = counts
+		r.res.Committed = counts.HouseholdsAdded+counts.HouseholdsChanged > 0
+		r.countRejected()
+		done = true
+		return nil
+	})
+	r.closed = nil
+	if errors.Is(err, errRestart) {
+		return false, nil
+	}
+	return done, err
+}
+
+func addCounts(dst *store.ImportCounts, c store.ImportCounts) {
+	dst.HouseholdsAdded += c.HouseholdsAdded
+	dst.HouseholdsChanged += c.HouseholdsChanged
+	dst.HouseholdsUnchanged += c.HouseholdsUnchanged
+	dst.MembersAdded += c.MembersAdded
+	dst.MembersChanged += c.MembersChanged
+	dst.MembersUnchanged += c.MembersUnchanged
+	dst.MembersMoved += c.MembersMoved
+	dst.MembersNotInFile += c.MembersNotInFile
+}
+
+// checkAndWrite is pass 2 of the plain path, in one transaction (read-only
+// when nothing is to be written).
 func (r *run) checkAndWrite(ctx context.Context, db *store.DB) error {
 	r.setPhase(PhaseCheck)
+	r.findDuplicates()
 	readOnly := r.opts.DryRun || (len(r.res.errs) > 0 && !r.opts.SkipInvalid)
 	err := db.Import(ctx, r.opts.Scope, readOnly, func(it *store.ImportTx) error {
 		cache := map[string]*villages{}
@@ -503,46 +811,17 @@ func (r *run) checkAndWrite(ctx context.Context, db *store.DB) error {
 				r.progress(i, len(r.order), false)
 			}
 			fh := r.households[number]
-			code, msg, err := r.resolve(it, cache, fh)
+			c := fh.snapshot(number)
+			ih, err := r.prepare(it, cache, &c, func(row int32, field, msg string) {
+				r.problem(row, field, msg)
+				fh.bad = true
+			})
 			if err != nil {
 				return err
 			}
-			hv := &fh.values.Household
-			if msg != "" {
-				field := "region_code"
-				if hv.RegionCode == "" {
-					field = registry.ColVillage
-				}
-				r.problem(fh.row(), field, msg)
-				fh.bad = true
+			if fh.bad || ih == nil {
 				continue
 			}
-			hv.RegionCode = code
-			if r.opts.Region != "" && !region.Contains(r.opts.Region, code) {
-				r.problem(fh.row(), "region_code", "村"+code+"不在本次导入的区域"+r.opts.Region+"内")
-				fh.bad = true
-				continue
-			}
-			if !r.opts.Scope.Contains(code) {
-				r.problem(fh.row(), "region_code", "村"+code+"不在您的管辖范围内")
-				fh.bad = true
-				continue
-			}
-			var v apperr.Validation
-			fh.values.Validate(&v)
-			for _, fe := range v.Fields() {
-				r.problem(fh.row(), fe.Field, fe.Message)
-				fh.bad = true
-			}
-			if fh.heads == 0 && len(fh.members) > 0 {
-				r.problem(fh.firstRow, "relation", "户编号"+number+"没有户主：须有一行的“与户主关系”为“户主”")
-				fh.bad = true
-			}
-			if fh.bad {
-				continue
-			}
-			ih := store.NewImportHousehold(hv, int(fh.row()))
-			ih.Members = fh.members
 			ok = append(ok, ih)
 			okFile = append(okFile, fh)
 		}
@@ -566,8 +845,7 @@ func (r *run) checkAndWrite(ctx context.Context, db *store.DB) error {
 		}
 		r.countRejected()
 		if len(r.res.errs) > 0 && !r.opts.SkipInvalid {
-			// Nothing is written: count what the file would do, for the answer.
-			return nil
+			return nil // nothing is written
 		}
 		r.setPhase(PhaseWrite)
 		it.Changes = r.opts.Changes

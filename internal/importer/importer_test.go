@@ -291,6 +291,10 @@ func TestImportRowProblemsChangeNothingAndComeBackAsAWorkbook(t *testing.T) {
 			}
 			return rs
 		}, true, 0, ""},
+		{"rows of a household apart", func() [][]string {
+			rs := rows(a, b)
+			return [][]string{rs[0], rs[3], rs[1], rs[4], rs[2], rs[5]}
+		}, true, 0, ""},
 		{"village by name, no code", func() [][]string {
 			rs := rows(a, c)
 			for _, r := range rs {
@@ -491,6 +495,24 @@ func TestImportAgainstTheDatabase(t *testing.T) {
 		p := res.Problems[0]
 		if p.Row != 4 || p.Field != "id_number" || !strings.Contains(p.Message, "户编号B0001") || !strings.Contains(p.Message, "户主王建国") || !strings.Contains(p.Message, "西堡村") {
 			t.Fatalf("problem %+v", p)
+		}
+
+		// The same person twice: inside a household the database holds, and
+		// in a new household and one the database holds.
+		a2 := a
+		a2.members = append(append([]registry.Member(nil), a.members...), a.members[2])
+		res, _ = run(t, db, writeFile(t, sheet.FormatCSV, rows(a2)), importer.Options{})
+		if res.OK() || fingerprint(t, db) != before || !strings.Contains(res.Problems[0].Message, "重复") {
+			t.Fatalf("twice in one household: %s %v", res.Summary(), res.Problems)
+		}
+		newcomer := registry.Member{Name: "赵六", IDNumber: id(1990, 901), Relation: "other"}
+		n := family(villageA, "A0100", 100)
+		n.members = append(n.members, newcomer)
+		a3 := a
+		a3.members = append(append([]registry.Member(nil), a.members...), newcomer)
+		res, _ = run(t, db, writeFile(t, sheet.FormatCSV, rows(n, a3)), importer.Options{})
+		if res.OK() || fingerprint(t, db) != before || !strings.Contains(res.Problems[0].Message, "重复") {
+			t.Fatalf("new and existing household: %s %v", res.Summary(), res.Problems)
 		}
 
 		// A township account may not touch a household of another township.

@@ -95,71 +95,115 @@ func ColumnLabel(key string) string {
 type HouseholdFields uint32
 
 // Has reports whether the column key is in the set.
-func (f HouseholdFields) Has(key string) bool {
-	for i, c := range RegisterColumns {
-		if c.Key == key {
-			return f&(1<<i) != 0
-		}
-	}
-	return false
-}
+func (f HouseholdFields) Has(key string) bool { return f&fieldBit(key) != 0 }
 
-func fieldBit(key string) HouseholdFields {
+// fieldBits maps column keys to their bit (rows are parsed a million at a
+// time: no linear search per cell).
+var fieldBits = func() map[string]HouseholdFields {
+	m := make(map[string]HouseholdFields, len(RegisterColumns))
 	for i, c := range RegisterColumns {
-		if c.Key == key {
-			return 1 << i
-		}
+		m[c.Key] = 1 << i
 	}
-	return 0
-}
+	return m
+}()
 
-// RowValues are the household-level values one row carries, besides the
-// household fields themselves: the names of the township and village.
+func fieldBit(key string) HouseholdFields { return fieldBits[key] }
+
+// RowValues are the household-level values one row carries (and, merged,
+// a household's): the household's fields, compact since a county's
+// households are held in memory at once, and the names of the township and
+// village.
 type RowValues struct {
-	Household Household
-	Township  string
-	Village   string
-	// Present lists the household-level columns this row fills in; the
-	// others are empty on the row and come from another row of the household.
+	Number, Township, Village, RegionCode string
+	Category, MonitorType, DibaoTier      string // code names
+	HousingPriority                       string // code names in the enum's order, comma-separated
+	Phone, Address                        string
+	Relocated, Dibao, Tekun               bool
+	// Present lists the household-level columns filled in; the others are
+	// empty on the row and come from another row of the household.
 	Present HouseholdFields
 }
 
-// Get returns the household-level value of a column as text, for comparing
-// rows of one household ("" for a column not present).
-func (r *RowValues) Get(key string) string {
-	h := &r.Household
+// Household returns the household the values describe.
+func (r *RowValues) Household() Household {
+	return Household{Number: r.Number, RegionCode: r.RegionCode, Category: r.Category, MonitorType: r.MonitorType,
+		Relocated: r.Relocated, HousingPriority: splitList(r.HousingPriority), Dibao: r.Dibao, DibaoTier: r.DibaoTier,
+		Tekun: r.Tekun, Phone: r.Phone, Address: r.Address}
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// Own passes every text value through own (with its column key): values
+// read from a file are pieces of the row's text, and a household kept in
+// memory must not keep whole rows alive (own clones them, or interns values
+// that repeat, such as village names).
+func (r *RowValues) Own(own func(key, value string) string) {
+	for _, key := range []string{"number", ColTownship, ColVillage, "region_code", "housing_priority", "phone", "address"} {
+		if p := r.field(key); *p != "" {
+			*p = own(key, *p)
+		}
+	}
+}
+
+// field returns a pointer to the text value of a household-level column,
+// nil for the yes/no ones.
+func (r *RowValues) field(key string) *string {
 	switch key {
 	case "number":
-		return h.Number
+		return &r.Number
 	case ColTownship:
-		return r.Township
+		return &r.Township
 	case ColVillage:
-		return r.Village
+		return &r.Village
 	case "region_code":
-		return h.RegionCode
+		return &r.RegionCode
 	case "category":
-		return h.Category
+		return &r.Category
 	case "monitor_type":
-		return h.MonitorType
-	case "relocated":
-		return boolText(h.Relocated)
+		return &r.MonitorType
 	case "housing_priority":
-		return strings.Join(h.HousingPriority, ",")
-	case "dibao":
-		return boolText(h.Dibao)
+		return &r.HousingPriority
 	case "dibao_tier":
-		return h.DibaoTier
-	case "tekun":
-		return boolText(h.Tekun)
+		return &r.DibaoTier
 	case "phone":
-		return h.Phone
+		return &r.Phone
 	case "address":
-		return h.Address
+		return &r.Address
+	}
+	return nil
+}
+
+func (r *RowValues) flag(key string) *bool {
+	switch key {
+	case "relocated":
+		return &r.Relocated
+	case "dibao":
+		return &r.Dibao
+	case "tekun":
+		return &r.Tekun
+	}
+	return nil
+}
+
+// Get returns the household-level value of a column as text, for comparing
+// rows of one household ("" for an empty column).
+func (r *RowValues) Get(key string) string {
+	if p := r.field(key); p != nil {
+		return *p
+	}
+	if b := r.flag(key); b != nil {
+		return boolText(*b)
 	}
 	return ""
 }
 
-// DisplayValue is how a household-level value reads in a message.
+// DisplayValue is how a household-level value (as Get returns it) reads in
+// a message.
 func DisplayValue(key, v string) string {
 	switch key {
 	case "category":
@@ -186,40 +230,6 @@ func DisplayValue(key, v string) string {
 	return v
 }
 
-// Set copies the value of one household-level column from src into r.
-func (r *RowValues) Set(key string, src *RowValues) {
-	h, s := &r.Household, &src.Household
-	switch key {
-	case "number":
-		h.Number = s.Number
-	case ColTownship:
-		r.Township = src.Township
-	case ColVillage:
-		r.Village = src.Village
-	case "region_code":
-		h.RegionCode = s.RegionCode
-	case "category":
-		h.Category = s.Category
-	case "monitor_type":
-		h.MonitorType = s.MonitorType
-	case "relocated":
-		h.Relocated = s.Relocated
-	case "housing_priority":
-		h.HousingPriority = s.HousingPriority
-	case "dibao":
-		h.Dibao = s.Dibao
-	case "dibao_tier":
-		h.DibaoTier = s.DibaoTier
-	case "tekun":
-		h.Tekun = s.Tekun
-	case "phone":
-		h.Phone = s.Phone
-	case "address":
-		h.Address = s.Address
-	}
-	r.Present |= fieldBit(key)
-}
-
 func boolText(b bool) string {
 	if b {
 		return "1"
@@ -238,7 +248,7 @@ func boolText(b bool) string {
 // household (Household.Validate).
 func ParseRow(get func(key string) string, now time.Time, v *apperr.Validation) (RowValues, Member) {
 	var rv RowValues
-	h := &rv.Household
+	h := &rv
 	cell := func(key string) string {
 		s := foldSpace(get(key))
 		if s != "" {
@@ -252,8 +262,8 @@ func ParseRow(get func(key string) string, now time.Time, v *apperr.Validation) 
 	if utf8.RuneCountInString(h.Number) > 40 {
 		bad("number", "不能超过40个字符")
 	}
-	rv.Township = cell(ColTownship)
-	rv.Village = cell(ColVillage)
+	h.Township = cell(ColTownship)
+	h.Village = cell(ColVillage)
 	h.RegionCode = cell("region_code")
 	if s := cell("category"); s != "" {
 		cat, mt, ok := parseCategory(s)
@@ -286,7 +296,7 @@ func ParseRow(get func(key string) string, now time.Time, v *apperr.Validation) 
 		if unknown != "" {
 			bad("housing_priority", "“%s”不是六类重点对象之一，应为：%s", unknown, strings.Join(HousingPriority.Labels(), "、"))
 		}
-		h.HousingPriority = groups
+		h.HousingPriority = CanonicalPriority(groups)
 	}
 	h.Dibao = parseBoolCell(cell("dibao"), "dibao", bad)
 	if s := cell("dibao_tier"); s != "" {
@@ -299,9 +309,6 @@ func ParseRow(get func(key string) string, now time.Time, v *apperr.Validation) 
 	h.Tekun = parseBoolCell(cell("tekun"), "tekun", bad)
 	h.Phone = cell("phone")
 	h.Address = cell("address")
-	if h.HousingPriority == nil {
-		h.HousingPriority = []string{}
-	}
 
 	var m Member
 	m.Name = get("name")
@@ -384,15 +391,22 @@ func ParseRow(get func(key string) string, now time.Time, v *apperr.Validation) 
 }
 
 // Merge folds the household-level values of another row of the same
-// household into acc: values acc lacks are taken, and values both have must
-// agree. It returns the keys that disagree (acc keeps its value).
-func (acc *RowValues) Merge(row *RowValues) (conflicts []string) {
+// household into acc: values acc lacks are taken (through own, see Own),
+// and values both have must agree. It returns the keys that disagree (acc
+// keeps its value).
+func (acc *RowValues) Merge(row *RowValues, own func(key, value string) string) (conflicts []string) {
 	for _, c := range RegisterColumns {
-		if !c.Household || row.Present&fieldBit(c.Key) == 0 {
+		bit := fieldBit(c.Key)
+		if !c.Household || row.Present&bit == 0 {
 			continue
 		}
-		if acc.Present&fieldBit(c.Key) == 0 {
-			acc.Set(c.Key, row)
+		if acc.Present&bit == 0 {
+			if p := acc.field(c.Key); p != nil {
+				*p = own(c.Key, *row.field(c.Key))
+			} else if f := acc.flag(c.Key); f != nil {
+				*f = *row.flag(c.Key)
+			}
+			acc.Present |= bit
 			continue
 		}
 		if acc.Get(c.Key) != row.Get(c.Key) {
@@ -402,21 +416,26 @@ func (acc *RowValues) Merge(row *RowValues) (conflicts []string) {
 	return conflicts
 }
 
-// Validate normalises and checks the merged household (after the village
-// code is known), labelling problems with the register's column names.
-func (r *RowValues) Validate(v *apperr.Validation) {
-	h := &r.Household
+// Validate checks the merged household (after the village code is known),
+// labelling problems with the register's column names, and returns it
+// normalised.
+func (r *RowValues) Validate(v *apperr.Validation) Household {
+	h := r.Household()
 	h.Normalize()
-	if h.Category == "" {
+	empty := h.Category == ""
+	if empty {
 		v.Add("category", ColumnLabel("category"), "不能为空，应为：%s", strings.Join(Category.Labels(), "、"))
-		h.Category = CategoryOrdinary // checked; keeps Validate from saying it twice
-		defer func() { h.Category = "" }()
+		h.Category = CategoryOrdinary // reported; keeps Validate from saying it twice
 	}
 	var hv apperr.Validation
 	h.Validate(&hv)
 	for _, f := range hv.Fields() {
 		v.Add(f.Field, ColumnLabel(f.Field), "%s", f.Message)
 	}
+	if empty {
+		h.Category = ""
+	}
+	return h
 }
 
 // FormatRow writes one member's row of the register, in RegisterColumns
@@ -599,6 +618,9 @@ func parseBoolCell(s, key string, bad func(key, format string, args ...any)) boo
 // date Excel stored as a serial number (e.g. 29586 for 1981-01-01) when the
 // cell was not formatted as a date.
 func ParseCellDate(s string) (time.Time, error) {
+	if t, ok := isoDate(s); ok {
+		return t, nil
+	}
 	if len(s) == 5 && s[0] >= '1' && s[0] <= '9' {
 		if n, err := strconv.Atoi(s); err == nil {
 			// Excel's day 1 is 1900-01-01, counting a 29 February 1900 that
@@ -607,6 +629,35 @@ func ParseCellDate(s string) (time.Time, error) {
 		}
 	}
 	return ParseDate(s)
+}
+
+// isoDate reads 2006-01-02 without allocating: the form exports and most
+// files use.
+func isoDate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	num := func(b string) (int, bool) {
+		n := 0
+		for i := 0; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(b[i]-'0')
+		}
+		return n, true
+	}
+	y, ok1 := num(s[:4])
+	m, ok2 := num(s[5:7])
+	d, ok3 := num(s[8:])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false // 2023-02-30
+	}
+	return t, true
 }
 
 // excelNumberHint explains ID numbers Excel turned into numbers.

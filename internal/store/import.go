@@ -199,6 +199,7 @@ type ImportTx struct {
 	now     string
 	dryRun  bool
 	indexes map[string]*countyIndex
+	others  *bool // whether other counties hold households (asked once)
 	// Changes, when set before Apply, receives each household added or
 	// changed (with its old values), e.g. for the audit trail.
 	Changes func(HouseholdChange) error
@@ -546,6 +547,133 @@ func (it *ImportTx) registered(ids []string) ([]string, error) {
 	return found, nil
 }
 
+// InsertNew inserts the households that are plainly new, while a file is
+// still being read: their number is unused in their county and none of
+// their members is registered anywhere. It returns the others untouched, to
+// go through Check and Apply at the end. The households must lie in the
+// importer's scope, be valid, and be distinct from each other and from
+// those given before.
+func (it *ImportTx) InsertNew(hs []*ImportHousehold) (rest []*ImportHousehold, c ImportCounts, err error) {
+	if it.dryRun {
+		return hs, c, nil
+	}
+	var fresh []*ImportHousehold
+	var ids []string
+	for _, h := range hs {
+		if !it.sc.Contains(h.RegionCode) {
+			return nil, c, apperr.New(apperr.Forbidden, "村%s不在您的管辖范围内", h.RegionCode)
+		}
+		ix, err := it.index(h.County)
+		if err != nil {
+			return nil, c, err
+		}
+		known := ix.households[h.Number] != nil
+		for i := 0; i < len(h.Members) && !known; i++ {
+			_, known = ix.members[h.Members[i].IDNumber]
+		}
+		if known {
+			rest = append(rest, h)
+			continue
+		}
+		fresh = append(fresh, h)
+	}
+	if len(fresh) == 0 {
+		return rest, c, nil
+	}
+	if it.others == nil {
+		counties := map[string]bool{}
+		for _, h := range fresh {
+			counties[h.County] = true
+		}
+		var list []string
+		for k := range counties {
+			list = append(list, k)
+		}
+		o, err := it.otherCounties(list)
+		if err != nil {
+			return nil, c, err
+		}
+		it.others = &o
+	}
+	if *it.others {
+		for _, h := range fresh {
+			for i := range h.Members {
+				ids = append(ids, h.Members[i].IDNumber)
+			}
+		}
+		found, err := it.registered(ids)
+		if err != nil {
+			return nil, c, err
+		}
+		if len(found) > 0 {
+			taken := map[string]bool{}
+			for _, id := range found {
+				taken[id] = true
+			}
+			keep := fresh[:0:0]
+			for _, h := range fresh {
+				clash := false
+				for i := range h.Members {
+					clash = clash || taken[h.Members[i].IDNumber]
+				}
+				if clash {
+					rest = append(rest, h)
+				} else {
+					keep = append(keep, h)
+				}
+			}
+			fresh = keep
+		}
+	}
+	var newM []memberWrite
+	for _, h := range fresh {
+		for i := range h.Members {
+			newM = append(newM, memberWrite{h: h, m: &h.Members[i]})
+		}
+		if it.Changes != nil {
+			if err := it.Changes(HouseholdChange{Region: h.RegionCode, Number: h.Number, Added: true, New: h}); err != nil {
+				return nil, c, err
+			}
+		}
+	}
+	hids, err := allocIDs(it.tx, "households", len(fresh))
+	if err != nil {
+		return nil, c, err
+	}
+	idOf := make(map[*ImportHousehold]int64, len(fresh))
+	for i, h := range fresh {
+		idOf[h] = hids[i]
+	}
+	if err := it.insertHouseholds(fresh, idOf); err != nil {
+		return nil, c, err
+	}
+	if err := it.insertNewMembers(newM, idOf, func(int) {}); err != nil {
+		return nil, c, err
+	}
+	// The county index is not told about them: the rest of the file cannot
+	// name them again without the database's unique indexes refusing it
+	// (Conflict), and the caller then starts over on the plain path.
+	c.HouseholdsAdded, c.MembersAdded = len(fresh), len(newM)
+	return rest, c, nil
+}
+
+func (it *ImportTx) insertNewMembers(ms []memberWrite, idOf map[*ImportHousehold]int64, report func(int)) error {
+	mids, err := allocIDs(it.tx, "members", len(ms))
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		ms[i].id = mids[i]
+	}
+	if err := it.insertMembers(ms, idOf, report); err != nil {
+		if apperr.Is(translate(err), apperr.Conflict) {
+			return apperr.New(apperr.Conflict, "写入时发现重复的身份证号或户编号（可能有人同时在导入），导入未生效，请重试")
+		}
+		return err
+	}
+	return nil
+}
+
 // memberWrite is one member to insert or update.
 type memberWrite struct {
 	id int64
@@ -674,17 +802,7 @@ func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int))
 			}
 		}
 	}
-	mids, err := allocIDs(it.tx, "members", len(newM))
-	if err != nil {
-		return c, err
-	}
-	for i := range newM {
-		newM[i].id = mids[i]
-	}
-	if err := it.insertMembers(newM, idOf, report); err != nil {
-		if apperr.Is(translate(err), apperr.Conflict) {
-			return c, apperr.New(apperr.Conflict, "写入时发现重复的身份证号或户编号（可能有人同时在导入），导入未生效，请重试")
-		}
+	if err := it.insertNewMembers(newM, idOf, report); err != nil {
 		return c, err
 	}
 	if err := it.updateMembers(updM, idOf, report); err != nil {
