@@ -171,7 +171,8 @@ func importFile(ctx context.Context, e *env, db *store.DB, cfg importConfig) (*i
 }
 
 // progressBar draws import progress on a terminal: phase, rows, rows/s and
-// the time left. On anything but a terminal it stays silent.
+// the time left. On anything but a terminal (a log) it writes one line per
+// phase.
 type progressBar struct {
 	w     io.Writer
 	tty   bool
@@ -191,6 +192,10 @@ func newProgressBar(w io.Writer) *progressBar {
 
 func (b *progressBar) update(p importer.Progress) {
 	if !b.tty {
+		if p.Phase != b.phase && p.Phase != importer.PhaseDone {
+			fmt.Fprintf(b.w, "%s……\n", p.Phase.Label())
+		}
+		b.phase = p.Phase
 		return
 	}
 	if p.Phase != b.phase && b.drawn {
