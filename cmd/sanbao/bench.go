@@ -19,6 +19,7 @@ import (
 // results are recorded in docs/BENCHMARKS.md.
 var benches = map[string]func(ctx context.Context, e *env, args []string) error{
 	"search": benchSearch,
+	"import": benchImport,
 }
 
 func init() {

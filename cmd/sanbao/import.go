@@ -166,6 +166,7 @@ func importFile(ctx context.Context, e *env, db *store.DB, cfg importConfig) (*i
 		for _, p := range []importer.Phase{importer.PhaseRead, importer.PhaseCheck, importer.PhaseWrite, importer.PhaseReport} {
 			fmt.Fprintf(e.stderr, "%s %.2fs\n", p, res.Phases[p].Seconds())
 		}
+		tracePeak(e)
 	}
 	return res, nil
 }
@@ -288,7 +289,24 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "，%d 个工作表", res.Sheets)
 	}
 	fmt.Fprintf(e.stdout, "），用时 %.1f 秒\n", time.Since(start).Seconds())
+	if e.getenv("SANBAO_TRACE") != "" {
+		tracePeak(e)
+	}
 	return nil
+}
+
+// tracePeak writes the process's peak resident memory (Linux), for
+// `sanbao bench import`.
+func tracePeak(e *env) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fmt.Fprintf(e.stderr, "peak_rss_kib %s\n", strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
 }
 
 // exportFile writes an export to path through a temporary file, so that an
