@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sort"
 	"time"
 
-	"sanbao/internal/apperr"
 	"sanbao/internal/store"
 )
 
@@ -19,6 +16,7 @@ import (
 // results are recorded in docs/BENCHMARKS.md.
 var benches = map[string]func(ctx context.Context, e *env, args []string) error{
 	"search": benchSearch,
+	"pages":  benchPages,
 	"import": benchImport,
 }
 
@@ -60,73 +58,43 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // by full name, by surname, by ID number and by village, each p50/p95/p99,
 // against the same store query called directly (no HTTP, no JSON).
 func benchSearch(ctx context.Context, e *env, args []string) error {
-	fs := flagSet(e, "bench search", "[--db DSN] [--households N] [--queries N]")
-	dsn := dbFlag(fs, e)
-	households := fs.Int("households", 300000, "households of the demo county (generated if the database has none)")
-	queries := fs.Int("queries", 300, "queries of each kind")
+	fs, bf := benchFlagSet(e, "search", 300)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, *dsn, e.stdout)
+	db, nh, nm, err := bf.open(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := loadDemo(ctx, db, demoConfig{Households: *households, Seed: 1}, e.stdout); err != nil {
-		return err
-	}
-	nh, nm, err := db.Counts(ctx, store.Everywhere)
+	dsn, queries := bf.dsn, bf.queries
+	samples, err := sampleMembers(ctx, db, nm, *queries, 42)
 	if err != nil {
 		return err
 	}
-	// Sample real members to search for.
-	rng := rand.New(rand.NewPCG(42, 42))
-	type sample struct{ name, surname, id, village string }
-	var samples []sample
-	for len(samples) < *queries {
-		m, err := db.Member(ctx, store.Everywhere, 1+rng.Int64N(nm))
-		if apperr.Is(err, apperr.NotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		h, err := db.Household(ctx, store.Everywhere, m.HouseholdID)
-		if err != nil {
-			return err
-		}
-		samples = append(samples, sample{m.Name, string([]rune(m.Name)[:1]), m.IDNumber, h.RegionCode})
-	}
-	ready := make(chan string, 1)
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	quiet := &env{stdout: io.Discard, stderr: io.Discard, getenv: e.getenv}
-	go func() {
-		done <- serve(sctx, quiet, serveConfig{Addr: "127.0.0.1:0", DB: *dsn, LogLevel: "error"}, ready)
-	}()
-	var base string
-	select {
-	case a := <-ready:
-		base = "http://" + a
-	case err := <-done:
-		cancel()
+	base, stop, err := benchServer(ctx, e, *dsn, *bf.key)
+	if err != nil {
 		return err
 	}
-	defer func() { cancel(); <-done }()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	defer stop()
+	token, err := benchToken(ctx, db)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: bearerTransport{token, &http.Transport{MaxIdleConnsPerHost: 4}}}
 	county := store.ScopeOf("141121000000")
 	kinds := []struct {
 		name   string
-		params func(s sample) url.Values
-		filter func(s sample) store.HouseholdFilter
+		params func(s benchSample) url.Values
+		filter func(s benchSample) store.HouseholdFilter
 	}{
-		{"姓名", func(s sample) url.Values { return url.Values{"q": {s.name}} }, func(s sample) store.HouseholdFilter { return store.HouseholdFilter{Q: s.name} }},
-		{"身份证号", func(s sample) url.Values { return url.Values{"q": {s.id}} }, func(s sample) store.HouseholdFilter { return store.HouseholdFilter{Q: s.id} }},
-		{"村", func(s sample) url.Values { return url.Values{"region": {s.village}} }, func(s sample) store.HouseholdFilter { return store.HouseholdFilter{Region: s.village} }},
-		{"村+姓氏", func(s sample) url.Values { return url.Values{"region": {s.village}, "q": {s.surname}} }, func(s sample) store.HouseholdFilter {
+		{"姓名", func(s benchSample) url.Values { return url.Values{"q": {s.name}} }, func(s benchSample) store.HouseholdFilter { return store.HouseholdFilter{Q: s.name} }},
+		{"身份证号", func(s benchSample) url.Values { return url.Values{"q": {s.id}} }, func(s benchSample) store.HouseholdFilter { return store.HouseholdFilter{Q: s.id} }},
+		{"村", func(s benchSample) url.Values { return url.Values{"region": {s.village}} }, func(s benchSample) store.HouseholdFilter { return store.HouseholdFilter{Region: s.village} }},
+		{"村+姓氏", func(s benchSample) url.Values { return url.Values{"region": {s.village}, "q": {s.surname}} }, func(s benchSample) store.HouseholdFilter {
 			return store.HouseholdFilter{Region: s.village, Q: s.surname}
 		}},
-		{"姓氏（全县）", func(s sample) url.Values { return url.Values{"q": {s.surname}} }, func(s sample) store.HouseholdFilter { return store.HouseholdFilter{Q: s.surname} }},
+		{"姓氏（全县）", func(s benchSample) url.Values { return url.Values{"q": {s.surname}} }, func(s benchSample) store.HouseholdFilter { return store.HouseholdFilter{Q: s.surname} }},
 	}
 	fmt.Fprintf(e.stdout, "\n农户搜索（%s，%d 户，%d 人，每类 %d 次，每页50条并统计总数）\n", db.Dialect(), nh, nm, *queries)
 	fmt.Fprintf(e.stdout, "%-14s %10s %10s %10s %12s %10s\n", "类别", "API p50", "API p95", "API p99", "直接查询p95", "API/直接")

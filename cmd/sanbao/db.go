@@ -8,9 +8,30 @@ import (
 	"sanbao/internal/store"
 )
 
-// openDB opens the database, applies migrations and loads the official
-// division list on first use.
+// openDB opens the database, applies migrations, loads the official
+// division list on first use and sets the audit key (from
+// SANBAO_AUDIT_KEY_FILE or next to the database; see auditKeyPath).
 func openDB(ctx context.Context, dsn string, out io.Writer) (*store.DB, error) {
+	db, _, err := openDBKey(ctx, dsn, "", out)
+	return db, err
+}
+
+// openDBKey is openDB with the audit key file given (e.g. by --audit-key;
+// "" for the default); it also returns the key.
+func openDBKey(ctx context.Context, dsn, keyFile string, out io.Writer) (*store.DB, []byte, error) {
+	db, err := openStore(ctx, dsn, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := useAuditKey(ctx, db, dsn, keyFile, out)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, key, nil
+}
+
+func openStore(ctx context.Context, dsn string, out io.Writer) (*store.DB, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, err

@@ -73,10 +73,11 @@ func loadDemo(ctx context.Context, db *store.DB, cfg demoConfig, out io.Writer) 
 }
 
 func init() {
-	register(command{"demo", "generate the demo county (山西省吕梁市文水县) into a database", func(ctx context.Context, e *env, args []string) error {
+	register(command{"demo", "generate the demo county (山西省吕梁市文水县) and its demo accounts into a database", func(ctx context.Context, e *env, args []string) error {
 		fs := flagSet(e, "demo", "[--db DSN] [--households N] [--seed S] [--csv FILE] [--xlsx FILE]")
 		var cfg demoConfig
 		dsn := dbFlag(fs, e)
+		key := keyFlag(fs)
 		fs.IntVar(&cfg.Households, "households", 30000, "number of households")
 		fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed: the same seed gives the same county")
 		csvPath := fs.String("csv", "", "write the county as a register CSV file instead (its villages are registered in --db)")
@@ -88,7 +89,7 @@ func init() {
 			return apperr.New(apperr.Invalid, "--households 应在 1 到 3000000 之间")
 		}
 		cfg.DB = *dsn
-		db, err := openDB(ctx, cfg.DB, e.stdout)
+		db, _, err := openDBKey(ctx, cfg.DB, *key, e.stdout)
 		if err != nil {
 			return err
 		}
@@ -98,6 +99,9 @@ func init() {
 		}
 		made, err := loadDemo(ctx, db, cfg, e.stdout)
 		if err != nil {
+			return err
+		}
+		if err := ensureDemoAccounts(ctx, db, e.stdout); err != nil {
 			return err
 		}
 		if !made {

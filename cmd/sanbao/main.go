@@ -31,6 +31,7 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	stdin          io.Reader // nil: os.Stdin
 }
 
 var commands []command

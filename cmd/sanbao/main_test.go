@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,9 +44,13 @@ func startServer(t *testing.T, cfg serveConfig) (string, *bytes.Buffer) {
 	return "", nil
 }
 
-func getJSON(t *testing.T, url string) map[string]any {
+func getJSON(t *testing.T, url, token string) map[string]any {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,46 +65,78 @@ func getJSON(t *testing.T, url string) map[string]any {
 	return v
 }
 
+// run runs a command line and returns its exit code and output.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	e, out, errb := testEnv(nil)
+	code := Main(context.Background(), args, e)
+	return code, out.String(), errb.String()
+}
+
+var tokenLine = regexp.MustCompile(`(?m)^sbk_[A-Za-z0-9_-]{43}$`)
+
 func TestServeDemoKeepsDataAcrossRestarts(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
-			dsn := filepath.Join(t.TempDir(), "sanbao.db")
+			dir := t.TempDir()
+			dsn := filepath.Join(dir, "sanbao.db")
 			if dialect == "postgres" {
 				dsn = storetest.PostgresURL(t)
 			}
-			cfg, err := parseServe(&env{getenv: func(string) string { return "" }}, []string{"--addr", "127.0.0.1:0", "--db", dsn, "--demo", "--households", "500"})
+			key := filepath.Join(dir, "audit.key")
+			cfg, err := parseServe(&env{getenv: func(string) string { return "" }}, []string{"--addr", "127.0.0.1:0", "--db", dsn, "--demo", "--households", "500", "--audit-key", key})
 			if err != nil {
 				t.Fatal(err)
 			}
+			var token string
 			func() {
 				url, out := startServer(t, cfg)
-				if !strings.Contains(out.String(), "已生成演示县") {
-					t.Fatalf("first start did not generate the demo county:\n%s", out)
+				if !strings.Contains(out.String(), "已生成演示县") || !strings.Contains(out.String(), "demo-village") {
+					t.Fatalf("first start did not generate the demo county and accounts:\n%s", out)
 				}
-				h := getJSON(t, url+"/api/v1/households?limit=1")
+				code, tout, terr := run(t, "token", "issue", "--db", dsn, "--audit-key", key, "--username", "demo-county", "--name", "测试")
+				if code != 0 {
+					t.Fatalf("token issue: %d %s", code, terr)
+				}
+				token = tokenLine.FindString(tout)
+				h := getJSON(t, url+"/api/v1/households?limit=1", token)
 				if h["total"].(float64) != 500 {
 					t.Fatalf("households: %v", h["total"])
 				}
-				if got := getJSON(t, url+"/healthz"); got["database"] != dialect {
+				if got := getJSON(t, url+"/healthz", ""); got["database"] != dialect {
 					t.Fatalf("healthz: %v", got)
 				}
 			}()
 			url, out := startServer(t, cfg)
-			if strings.Contains(out.String(), "已生成演示县") {
-				t.Fatal("second start generated a second demo county")
+			if strings.Contains(out.String(), "已生成演示县") || strings.Count(out.String(), "已设置") != 9 {
+				t.Fatalf("second start generated the demo county or its accounts again:\n%s", out)
 			}
-			if h := getJSON(t, url+"/api/v1/households?limit=1"); h["total"].(float64) != 500 {
+			if h := getJSON(t, url+"/api/v1/households?limit=1", token); h["total"].(float64) != 500 {
 				t.Fatalf("after restart: %v", h["total"])
 			}
 		})
 	}
 }
 
-func TestServeRefusesOpenNonLoopback(t *testing.T) {
-	e, _, _ := testEnv(nil)
-	err := serve(context.Background(), e, serveConfig{Addr: "0.0.0.0:0", DB: filepath.Join(t.TempDir(), "x.db")}, nil)
-	if err == nil || !strings.Contains(userMessage(err), "回环地址") {
-		t.Fatalf("serve on 0.0.0.0: %v", err)
+// TestServeRequiresAuthentication: nothing but the login page, static
+// files, the health check and the API description answers without an
+// account.
+func TestServeRequiresAuthentication(t *testing.T) {
+	dir := t.TempDir()
+	url, _ := startServer(t, serveConfig{Addr: "127.0.0.1:0", DB: filepath.Join(dir, "x.db")})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]int{
+		"/api/v1/households": 401, "/api/v1/regions/14": 401, "/": 303, "/households": 303, "/nothing": 303,
+		"/login": 200, "/healthz": 200, "/api/v1/openapi.json": 200,
+	} {
+		resp, err := client.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, resp.StatusCode, want)
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/clock"
 	"sanbao/internal/region"
 )
@@ -53,12 +54,15 @@ type DB struct {
 
 	mu      sync.Mutex
 	rebound map[string]string
+
+	chain    *audit.Chain // seals audit entries; see SetAuditKey
+	auditKey []byte
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or a SQLite file
 // path (":memory:" is not supported: use a temporary file).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{Clock: clock.Real{}, rebound: map[string]string{}}
+	db := &DB{Clock: clock.Real{}, rebound: map[string]string{}, chain: audit.NewChain(nil)}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.dialect = Postgres
 		p, err := sql.Open("pgx", dsn)
@@ -167,6 +171,8 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	ctx context.Context
+
+	pending []audit.Entry // audit entries appended just before commit (tx.audit)
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
@@ -182,7 +188,9 @@ func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 }
 
 // write runs fn in one write transaction: committed if fn returns nil, rolled
-// back otherwise. Every write in Sanbao goes through here.
+// back otherwise. Every write in Sanbao goes through here. The audit entries
+// fn queued with tx.audit are sealed and appended last, in the same
+// transaction (see audit.go).
 func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	t, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -190,6 +198,10 @@ func (db *DB) write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	tx := &Tx{Tx: t, db: db, ctx: ctx}
 	if err := fn(tx); err != nil {
+		t.Rollback()
+		return translate(err)
+	}
+	if err := tx.flushAudit(); err != nil {
 		t.Rollback()
 		return translate(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/idcard"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
@@ -105,6 +106,15 @@ func (db *DB) CreateHousehold(ctx context.Context, sc Scope, h *registry.Househo
 		}
 		h.MemberCount = len(members)
 		h.Members = members
+		if err := tx.audit(Change{Action: audit.ActCreate, Object: "household", ObjectID: itoa(h.ID), Region: h.RegionCode, New: h}); err != nil {
+			return err
+		}
+		for i := range members {
+			if err := tx.audit(Change{Action: audit.ActCreate, Object: "member", ObjectID: itoa(members[i].ID), Region: h.RegionCode,
+				Detail: "随农户" + h.Number + "登记", New: &members[i]}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return err
@@ -139,7 +149,7 @@ func (db *DB) UpdateHousehold(ctx context.Context, sc Scope, h *registry.Househo
 			}
 		}
 		h.CreatedAt, h.UpdatedAt = old.CreatedAt, now
-		return nil
+		return tx.audit(Change{Action: audit.ActUpdate, Object: "household", ObjectID: itoa(h.ID), Region: h.RegionCode, Old: old, New: h})
 	})
 	return old, err
 }

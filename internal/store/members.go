@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/registry"
 )
 
@@ -16,11 +17,11 @@ const memberCols = `m.id, m.household_id, m.county, m.id_number, m.name, m.sex, 
 	m.disability_type, m.disability_grade, m.health, m.schooling, m.school, m.labour, m.medical_insured,
 	m.created_at, m.updated_at`
 
-func scanMember(sc interface{ Scan(...any) error }, m *registry.Member) error {
+func scanMember(sc interface{ Scan(...any) error }, m *registry.Member, extra ...any) error {
 	var birth, created, updated string
-	if err := sc.Scan(&m.ID, &m.HouseholdID, &m.County, &m.IDNumber, &m.Name, &m.Sex, &birth, &m.Relation,
+	if err := sc.Scan(append([]any{&m.ID, &m.HouseholdID, &m.County, &m.IDNumber, &m.Name, &m.Sex, &birth, &m.Relation,
 		&m.DisabilityType, &m.DisabilityGrade, &m.Health, &m.Schooling, &m.School, &m.Labour, &m.MedicalInsured,
-		&created, &updated); err != nil {
+		&created, &updated}, extra...)...); err != nil {
 		return err
 	}
 	m.BirthDate.Time, _ = time.Parse("2006-01-02", birth)
@@ -118,7 +119,10 @@ func (db *DB) CreateMember(ctx context.Context, sc Scope, m *registry.Member) er
 		if err := checkHead(tx, h.ID, 0, m.Relation); err != nil {
 			return err
 		}
-		return insertMember(tx, h, m, now, 0)
+		if err := insertMember(tx, h, m, now, 0); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: audit.ActCreate, Object: "member", ObjectID: itoa(m.ID), Region: h.RegionCode, New: m})
 	})
 }
 
@@ -132,8 +136,9 @@ func (db *DB) UpdateMember(ctx context.Context, sc Scope, m *registry.Member) (*
 		if err != nil {
 			return err
 		}
-		err = scanMember(tx.queryRow(`SELECT `+memberCols+` FROM members m WHERE m.id = ? AND m.region_code >= ? AND m.region_code < ?`,
-			m.ID, lo, hi), &old)
+		var regionCode string
+		err = scanMember(tx.queryRow(`SELECT `+memberCols+`, m.region_code FROM members m WHERE m.id = ? AND m.region_code >= ? AND m.region_code < ?`,
+			m.ID, lo, hi), &old, &regionCode)
 		if errors.Is(err, sql.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "家庭成员不存在")
 		}
@@ -157,8 +162,11 @@ func (db *DB) UpdateMember(ctx context.Context, sc Scope, m *registry.Member) (*
 			disability_type = ?, disability_grade = ?, health = ?, schooling = ?, school = ?, labour = ?, medical_insured = ?,
 			updated_at = ? WHERE id = ?`, m.IDNumber, m.Name, m.Sex, m.BirthDate.String(), m.Relation,
 			m.DisabilityType, m.DisabilityGrade, m.Health, m.Schooling, m.School, m.Labour, m.MedicalInsured, ts(now), m.ID)
+		if err != nil {
+			return err
+		}
 		m.CreatedAt, m.UpdatedAt = old.CreatedAt, now
-		return err
+		return tx.audit(Change{Action: audit.ActUpdate, Object: "member", ObjectID: itoa(m.ID), Region: regionCode, Old: &old, New: m})
 	})
 	if err != nil {
 		return nil, err

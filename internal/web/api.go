@@ -29,30 +29,30 @@ var apiRoutes = []apiRoute{
 	{"POST", "/api/v1/members", (*Server).apiCreateMember},
 	{"GET", "/api/v1/members/{id}", (*Server).apiMember},
 	{"PUT", "/api/v1/members/{id}", (*Server).apiUpdateMember},
+	{"POST", "/api/v1/households/{id}/reveal", (*Server).apiRevealHousehold},
+	{"POST", "/api/v1/members/{id}/reveal", (*Server).apiRevealMember},
 }
 
 func (s *Server) routes() {
 	for _, rt := range apiRoutes {
-		rt := rt
-		s.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
-			if err := rt.Handle(s, w, r); err != nil {
-				writeError(w, r, s.Log, err)
-			}
-		})
+		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.api(rt.Handle))
 	}
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, s.Log, apperr.New(apperr.NotFound, "接口%s %s不存在", r.Method, r.URL.Path))
-	})
+	s.mux.HandleFunc("/api/", s.api(func(s *Server, w http.ResponseWriter, r *http.Request) error {
+		return apperr.New(apperr.NotFound, "接口%s %s不存在", r.Method, r.URL.Path)
+	}))
+	s.registerPageRoutes()
 }
 
-// scope returns the region subtree the request may reach.
+// scope returns the region subtree the request's account may reach (see
+// also scopeFor, which checks a capability first).
 func (s *Server) scope(r *http.Request) (store.Scope, error) {
-	if s.Open {
-		return store.Everywhere, nil
+	id := identityOf(r)
+	if id == nil {
+		return store.Scope{}, apperr.New(apperr.Unauthenticated, "请先登录")
 	}
-	return store.Scope{}, apperr.New(apperr.Unauthenticated, "请先登录")
+	return id.Scope, nil
 }
 
 func pathID(r *http.Request, name string) (int64, error) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/auth"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
 	"sanbao/internal/store"
@@ -57,7 +58,7 @@ func (s *Server) apiRegionChildren(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiListHouseholds(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -77,6 +78,7 @@ func (s *Server) apiListHouseholds(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	maskHouseholds(identityOf(r), page.Items)
 	writeJSON(w, http.StatusOK, page)
 	return nil
 }
@@ -129,7 +131,7 @@ func (in *memberInput) member() registry.Member {
 }
 
 func (s *Server) apiCreateHousehold(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapEditRegistry)
 	if err != nil {
 		return err
 	}
@@ -150,12 +152,13 @@ func (s *Server) apiCreateHousehold(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/households/"+itoa(h.ID))
+	maskHousehold(identityOf(r), got)
 	writeJSON(w, http.StatusCreated, got)
 	return nil
 }
 
 func (s *Server) apiHousehold(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -167,16 +170,21 @@ func (s *Server) apiHousehold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	maskHousehold(identityOf(r), h)
 	writeJSON(w, http.StatusOK, h)
 	return nil
 }
 
 func (s *Server) apiUpdateHousehold(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapEditRegistry)
 	if err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := s.DB.Household(r.Context(), sc, id)
 	if err != nil {
 		return err
 	}
@@ -189,6 +197,7 @@ func (s *Server) apiUpdateHousehold(w http.ResponseWriter, r *http.Request) erro
 	}
 	h := in.household()
 	h.ID = id
+	h.Phone = keepIfMasked(h.Phone, cur.Phone, auth.MaskPhone)
 	if _, err := s.DB.UpdateHousehold(r.Context(), sc, h); err != nil {
 		return err
 	}
@@ -196,12 +205,13 @@ func (s *Server) apiUpdateHousehold(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	maskHousehold(identityOf(r), got)
 	writeJSON(w, http.StatusOK, got)
 	return nil
 }
 
 func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -222,12 +232,15 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for i := range ms {
+		maskMember(identityOf(r), &ms[i])
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": ms, "limit": limit, "offset": offset})
 	return nil
 }
 
 func (s *Server) apiCreateMember(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapEditRegistry)
 	if err != nil {
 		return err
 	}
@@ -243,12 +256,13 @@ func (s *Server) apiCreateMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/members/"+itoa(m.ID))
+	maskMember(identityOf(r), &m)
 	writeJSON(w, http.StatusCreated, m)
 	return nil
 }
 
 func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -260,16 +274,21 @@ func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	maskMember(identityOf(r), m)
 	writeJSON(w, http.StatusOK, m)
 	return nil
 }
 
 func (s *Server) apiUpdateMember(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scope(r)
+	sc, err := s.scopeFor(r, auth.CapEditRegistry)
 	if err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := s.DB.Member(r.Context(), sc, id)
 	if err != nil {
 		return err
 	}
@@ -279,6 +298,7 @@ func (s *Server) apiUpdateMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	m := in.member()
 	m.ID = id
+	m.IDNumber = keepIfMasked(m.IDNumber, cur.IDNumber, maskedID)
 	if _, err := s.DB.UpdateMember(r.Context(), sc, &m); err != nil {
 		return err
 	}
@@ -286,6 +306,7 @@ func (s *Server) apiUpdateMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	maskMember(identityOf(r), got)
 	writeJSON(w, http.StatusOK, got)
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sanbao/internal/auth"
 	"sanbao/internal/clock"
 	"sanbao/internal/idcard"
 	"sanbao/internal/region"
@@ -21,6 +22,7 @@ import (
 	"sanbao/internal/store"
 	"sanbao/internal/store/storetest"
 	"sanbao/internal/web"
+	"sanbao/internal/web/webtest"
 )
 
 func newServer(t *testing.T, db *store.DB) *httptest.Server {
@@ -33,8 +35,7 @@ func newServer(t *testing.T, db *store.DB) *httptest.Server {
 		t.Fatal(err)
 	}
 	s := web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	s.Open = true
-	ts := httptest.NewServer(s)
+	ts := httptest.NewServer(webtest.WithToken(s, webtest.Token(t, db, auth.RoleCountyOffice, "141121000000")))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -5,11 +5,14 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"sanbao/internal/auth"
 	"sanbao/internal/clock"
 	"sanbao/internal/store"
 )
@@ -19,11 +22,26 @@ type Server struct {
 	DB    *store.DB
 	Log   *slog.Logger
 	Clock clock.Clock
-	// Open lets every request act with the system's scope. It is only ever
-	// set for a server bound to a loopback address (see Listen).
-	Open bool
 
-	mux *http.ServeMux
+	// CSRFKey derives the anti-forgery token of each session
+	// (auth.CSRFToken). New sets a random one; the server command sets one
+	// derived from the key file, so that open forms survive a restart.
+	CSRFKey []byte
+	// SecureCookies marks the session cookie Secure (and names it with the
+	// __Host- prefix). Requests over TLS get it anyway; set it when a proxy
+	// terminates TLS in front of the server.
+	SecureCookies bool
+	// TrustProxy takes the client address from the last X-Forwarded-For hop
+	// and the scheme from X-Forwarded-Proto. Set it only behind a proxy
+	// that sets them.
+	TrustProxy bool
+	// LoginPolicy locks an account after repeated failures.
+	LoginPolicy auth.LoginPolicy
+	// LoginLimiter limits login attempts per client address.
+	LoginLimiter *auth.RateLimiter
+
+	mux   *http.ServeMux
+	pages map[string]*template.Template
 }
 
 // New builds a server and its routes.
@@ -31,7 +49,12 @@ func New(db *store.DB, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{DB: db, Log: log, Clock: clock.Real{}, mux: http.NewServeMux()}
+	key := make([]byte, 32)
+	rand.Read(key)
+	s := &Server{DB: db, Log: log, Clock: clock.Real{}, mux: http.NewServeMux(), CSRFKey: key,
+		LoginPolicy:  auth.DefaultLoginPolicy,
+		LoginLimiter: auth.NewRateLimiter(6*time.Second, 10, 10000)}
+	s.pages = mustParsePages()
 	s.routes()
 	return s
 }
@@ -49,9 +72,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.Log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", time.Since(start).Milliseconds())
 	}()
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "same-origin")
-	s.mux.ServeHTTP(sw, r)
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	gz := gzipResponse(sw, r)
+	defer gz.Close()
+	s.mux.ServeHTTP(gz, r)
 }
 
 type statusWriter struct {
@@ -71,20 +99,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// IsLoopback reports whether a listen address binds only the loopback
-// interface.
-func IsLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // Serve runs the HTTP server on l until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
