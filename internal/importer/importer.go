@@ -32,9 +32,13 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +46,7 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
 	"sanbao/internal/sheet"
@@ -69,9 +74,8 @@ type Options struct {
 	Progress func(Progress)
 	// Errors, when set, receives the error workbook if any row is refused.
 	Errors io.Writer
-	// Changes, when set, receives each household added or changed, inside
-	// the transaction (an error aborts the import), for the audit trail.
-	Changes func(store.HouseholdChange) error
+	// FileName names the file in the audit trail (default: the path's base).
+	FileName string
 	// SheetOptions are passed to the file reader (limits; zero is right).
 	SheetOptions sheet.Options
 }
@@ -210,6 +214,7 @@ type run struct {
 	closed  chan []*closed // households whose rows have ended, to the pipelined writer
 	batch   []*closed
 	lastFH  *fileHousehold // household of the previous row
+	digest  chan string    // the file's SHA-256, for the audit trail
 }
 
 // closed is a household whose rows have ended (as far as the file has been
@@ -284,6 +289,11 @@ func Run(ctx context.Context, db *store.DB, path string, opts Options) (*Result,
 		r.opts.Region = code
 	}
 	defer func() { r.res.Duration = time.Since(r.start) }()
+	r.digest = make(chan string, 1)
+	go func() { r.digest <- fileDigest(path) }()
+	if r.opts.FileName == "" {
+		r.opts.FileName = filepath.Base(path)
+	}
 	done := false
 	if !opts.DryRun && !opts.SkipInvalid {
 		var err error
@@ -681,7 +691,6 @@ var errRestart = errors.New("importer: restart on the plain path")
 func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, error) {
 	done := false
 	err := db.Import(ctx, r.opts.Scope, false, func(it *store.ImportTx) error {
-		it.Changes = r.opts.Changes
 		rctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		r.closed = make(chan []*closed, 2)
@@ -773,13 +782,53 @@ func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, e
 		r.res.Committed = counts.HouseholdsAdded+counts.HouseholdsChanged > 0
 		r.countRejected()
 		done = true
-		return nil
+		return r.record(it)
 	})
 	r.closed = nil
 	if errors.Is(err, errRestart) {
 		return false, nil
 	}
 	return done, err
+}
+
+// record writes the import's summary to the audit trail, in its
+// transaction: who imported which file (name and SHA-256), where, and what
+// it did. Households added and changed have entries of their own.
+func (r *run) record(it *store.ImportTx) error {
+	region := r.opts.Region
+	if region == "" {
+		counties := map[string]bool{}
+		for _, fh := range r.households {
+			if c := fh.values.RegionCode; len(c) >= 6 {
+				counties[c[:6]] = true
+			}
+		}
+		if len(counties) == 1 {
+			for c := range counties {
+				region = c + "000000"
+			}
+		} else if r.opts.Scope.Region != "*" {
+			region = r.opts.Scope.Region
+		}
+	}
+	digest := <-r.digest
+	r.digest <- digest
+	detail := fmt.Sprintf("导入农户花名册“%s”（%s，%d行，SHA-256 %s）：%s", r.opts.FileName, r.res.Format, r.res.Rows, digest, r.res.Summary())
+	return it.Record(store.Change{Action: audit.ActImport, Object: "household_register", Region: region, Detail: detail})
+}
+
+// fileDigest is the SHA-256 of a file in hex ("" if unreadable).
+func fileDigest(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func addCounts(dst *store.ImportCounts, c store.ImportCounts) {
@@ -848,14 +897,16 @@ func (r *run) checkAndWrite(ctx context.Context, db *store.DB) error {
 			return nil // nothing is written
 		}
 		r.setPhase(PhaseWrite)
-		it.Changes = r.opts.Changes
 		counts, err := it.Apply(valid, func(done, total int) { r.progress(done, total, false) })
 		if err != nil {
 			return err
 		}
 		r.res.ImportCounts = counts
 		r.res.Committed = !readOnly && (counts.HouseholdsAdded+counts.HouseholdsChanged) > 0
-		return nil
+		if readOnly {
+			return nil
+		}
+		return r.record(it)
 	})
 	if err != nil {
 		return err

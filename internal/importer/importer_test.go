@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/idcard"
 	"sanbao/internal/importer"
 	"sanbao/internal/registry"
@@ -613,6 +614,57 @@ func TestTemplateReadsBackAndListsColumns(t *testing.T) {
 		res, _ := run(t, db, path, importer.Options{DryRun: true})
 		if !res.OK() || res.HouseholdsAdded != 1 || res.MembersAdded != 3 {
 			t.Fatalf("template example: %s %v", res.Summary(), res.Problems)
+		}
+	})
+}
+
+func TestImportIsAudited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		a, b := family(villageA, "A0001", 1), family(villageB, "B0001", 2)
+		actx := store.WithActor(ctx, store.Actor{AccountID: 7, Username: "county_office", Role: "county_office", IP: "10.0.0.9"})
+		path := writeFile(t, sheet.FormatCSV, rows(a, b))
+		if res, err := importer.Run(actx, db, path, importer.Options{Scope: county, Now: testNow}); err != nil || !res.OK() {
+			t.Fatalf("%v %v", res, err)
+		}
+		entries := func(f store.AuditFilter) []audit.Entry {
+			t.Helper()
+			page, err := db.AuditEntries(ctx, store.Everywhere, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return page.Items
+		}
+		sum := entries(store.AuditFilter{Action: audit.ActImport})
+		if len(sum) != 1 || sum[0].Actor != "county_office" || sum[0].Region != "141121000000" ||
+			!strings.Contains(sum[0].Detail, "register.csv") || !strings.Contains(sum[0].Detail, "SHA-256 ") || !strings.Contains(sum[0].Detail, "新增 2 户、6 人") {
+			t.Fatalf("summary entry: %+v", sum)
+		}
+		if created := entries(store.AuditFilter{Action: audit.ActCreate, Object: "household"}); len(created) != 2 {
+			t.Fatalf("created entries: %+v", created)
+		}
+		// A re-import changing the phone and one member: their entries, with the change.
+		b.h.Phone = "13800001111"
+		b.members[1].Health = registry.HealthSerious
+		if res, err := importer.Run(actx, db, writeFile(t, sheet.FormatCSV, rows(a, b)), importer.Options{Scope: county, Now: testNow}); err != nil || !res.OK() || res.HouseholdsChanged != 1 {
+			t.Fatalf("%v %v", res.Summary(), err)
+		}
+		upd := entries(store.AuditFilter{Action: audit.ActUpdate, Object: "household"})
+		if len(upd) != 1 || !strings.Contains(string(upd[0].New), "phone") || strings.Contains(string(upd[0].New), "13800001111") {
+			t.Fatalf("household update entry (phone changed, masked): %+v", upd)
+		}
+		mem := entries(store.AuditFilter{Action: audit.ActUpdate, Object: "member"})
+		if len(mem) != 1 || !strings.Contains(string(mem[0].Old), "healthy") || !strings.Contains(string(mem[0].New), "serious") {
+			t.Fatalf("member update entry: %+v", mem)
+		}
+		if _, n, err := db.VerifyAudit(ctx); err != nil || n < 6 {
+			t.Fatalf("chain: %d entries, %v", n, err)
+		}
+		// A refused or dry-run import writes nothing, not even to the trail.
+		before := len(entries(store.AuditFilter{Limit: 500}))
+		importer.Run(actx, db, writeFile(t, sheet.FormatCSV, rows(a, b)), importer.Options{Scope: county, Now: testNow, DryRun: true})
+		if after := len(entries(store.AuditFilter{Limit: 500})); after != before {
+			t.Fatalf("dry run wrote %d entries", after-before)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/idcard"
 	"sanbao/internal/region"
 	"sanbao/internal/registry"
@@ -178,18 +180,6 @@ type ImportCounts struct {
 	MembersNotInFile    int `json:"members_not_in_file"` // existing members the file does not list: kept
 }
 
-// HouseholdChange is one household an import added or changed, for the
-// audit trail.
-type HouseholdChange struct {
-	ID      int64
-	Region  string
-	Number  string
-	Added   bool
-	Old     *registry.Household // with Members; nil when added
-	New     *ImportHousehold
-	Changed []string // member ID numbers added or changed
-}
-
 // ImportTx is an import's one transaction. Every method runs inside it; it
 // commits when the function given to DB.Import returns nil.
 type ImportTx struct {
@@ -200,9 +190,6 @@ type ImportTx struct {
 	dryRun  bool
 	indexes map[string]*countyIndex
 	others  *bool // whether other counties hold households (asked once)
-	// Changes, when set before Apply, receives each household added or
-	// changed (with its old values), e.g. for the audit trail.
-	Changes func(HouseholdChange) error
 }
 
 type existingHousehold struct {
@@ -254,7 +241,45 @@ func (db *DB) Import(ctx context.Context, sc Scope, dryRun bool, fn func(it *Imp
 	if dryRun {
 		return translate(t.Rollback())
 	}
+	if err := it.tx.flushAudit(); err != nil {
+		t.Rollback()
+		return translate(err)
+	}
 	return translate(t.Commit())
+}
+
+// Record adds an entry to the audit trail, in the import's transaction (the
+// import's summary).
+func (it *ImportTx) Record(c Change) error {
+	if it.dryRun {
+		return nil
+	}
+	return it.audit(c)
+}
+
+// audit queues an entry, appending the queue every 10,000 entries so that a
+// county's import does not hold them all in memory.
+func (it *ImportTx) audit(c Change) error {
+	if err := it.tx.audit(c); err != nil {
+		return err
+	}
+	if len(it.tx.pending) >= 10000 {
+		return it.tx.flushAudit()
+	}
+	return nil
+}
+
+// auditAdded records households an import added: one entry each, without
+// the values (they are the file's, whose digest the import's summary entry
+// records; a county's first import adds hundreds of thousands).
+func (it *ImportTx) auditAdded(hs []*ImportHousehold, idOf map[*ImportHousehold]int64) error {
+	for _, h := range hs {
+		if err := it.audit(Change{Action: audit.ActCreate, Object: "household", ObjectID: itoa(idOf[h]), Region: h.RegionCode,
+			Detail: "导入新增：户编号" + h.Number + "，" + strconv.Itoa(len(h.Members)) + "人"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Regions returns the townships and villages registered under a county.
@@ -630,11 +655,6 @@ func (it *ImportTx) InsertNew(hs []*ImportHousehold) (rest []*ImportHousehold, c
 		for i := range h.Members {
 			newM = append(newM, memberWrite{h: h, m: &h.Members[i]})
 		}
-		if it.Changes != nil {
-			if err := it.Changes(HouseholdChange{Region: h.RegionCode, Number: h.Number, Added: true, New: h}); err != nil {
-				return nil, c, err
-			}
-		}
 	}
 	hids, err := allocIDs(it.tx, "households", len(fresh))
 	if err != nil {
@@ -648,6 +668,9 @@ func (it *ImportTx) InsertNew(hs []*ImportHousehold) (rest []*ImportHousehold, c
 		return nil, c, err
 	}
 	if err := it.insertNewMembers(newM, idOf, func(int) {}); err != nil {
+		return nil, c, err
+	}
+	if err := it.auditAdded(fresh, idOf); err != nil {
 		return nil, c, err
 	}
 	// The county index is not told about them: the rest of the file cannot
@@ -765,10 +788,22 @@ func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int))
 	if it.dryRun {
 		return c, nil
 	}
-	if it.Changes != nil {
-		if err := it.reportChanges(hs, idOf, changedH); err != nil {
-			return c, err
-		}
+	// The values before, for the audit trail.
+	updIDs := make([]int64, len(updH))
+	for i, u := range updH {
+		updIDs[i] = u.id
+	}
+	oldH, err := it.oldHouseholds(updIDs)
+	if err != nil {
+		return c, err
+	}
+	memIDs := make([]int64, len(updM))
+	for i, w := range updM {
+		memIDs[i] = w.id
+	}
+	oldM, err := it.oldMembers(memIDs)
+	if err != nil {
+		return c, err
 	}
 	done := 0
 	report := func(n int) {
@@ -808,7 +843,108 @@ func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int))
 	if err := it.updateMembers(updM, idOf, report); err != nil {
 		return c, err
 	}
+	// The trail: each household added; each household and member changed,
+	// with what changed.
+	if err := it.auditAdded(newH, idOf); err != nil {
+		return c, err
+	}
+	for _, u := range updH {
+		nh := u.h.Household()
+		nh.ID = u.id
+		if err := it.audit(Change{Action: audit.ActUpdate, Object: "household", ObjectID: itoa(u.id), Region: u.h.RegionCode,
+			Detail: "导入更新", Old: oldH[u.id], New: &nh}); err != nil {
+			return c, err
+		}
+	}
+	added := map[*ImportHousehold]bool{}
+	for _, h := range newH {
+		added[h] = true
+	}
+	for _, w := range newM {
+		if added[w.h] {
+			continue // recorded with its household
+		}
+		nm := w.m.Member()
+		nm.ID, nm.HouseholdID, nm.County = w.id, idOf[w.h], w.h.County
+		if err := it.audit(Change{Action: audit.ActCreate, Object: "member", ObjectID: itoa(w.id), Region: w.h.RegionCode,
+			Detail: "导入新增成员：户编号" + w.h.Number, New: &nm}); err != nil {
+			return c, err
+		}
+	}
+	for _, w := range updM {
+		nm := w.m.Member()
+		nm.ID, nm.HouseholdID, nm.County = w.id, idOf[w.h], w.h.County
+		detail := "导入更新"
+		if old, ok := oldM[w.id]; ok && old.HouseholdID != nm.HouseholdID {
+			detail = "导入：迁入户编号" + w.h.Number
+		}
+		if err := it.audit(Change{Action: audit.ActUpdate, Object: "member", ObjectID: itoa(w.id), Region: w.h.RegionCode,
+			Detail: detail, Old: oldM[w.id], New: &nm}); err != nil {
+			return c, err
+		}
+	}
 	return c, nil
+}
+
+// oldHouseholds reads households by id (their own fields), for the trail.
+func (it *ImportTx) oldHouseholds(ids []int64) (map[int64]*registry.Household, error) {
+	out := make(map[int64]*registry.Household, len(ids))
+	err := inBatches(ids, func(in string, args []any) error {
+		rows, err := it.tx.query(`SELECT id, county, region_code, number, category, monitor_type, relocated, housing_priority,
+			dibao, dibao_tier, tekun, phone, address FROM households WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h registry.Household
+			var prio string
+			if err := rows.Scan(&h.ID, &h.County, &h.RegionCode, &h.Number, &h.Category, &h.MonitorType, &h.Relocated, &prio,
+				&h.Dibao, &h.DibaoTier, &h.Tekun, &h.Phone, &h.Address); err != nil {
+				return err
+			}
+			h.HousingPriority = splitSet(registry.CanonicalPriority(splitSet(prio)))
+			out[h.ID] = &h
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// oldMembers reads members by id, for the trail.
+func (it *ImportTx) oldMembers(ids []int64) (map[int64]*registry.Member, error) {
+	out := make(map[int64]*registry.Member, len(ids))
+	err := inBatches(ids, func(in string, args []any) error {
+		rows, err := it.tx.query(`SELECT `+memberCols+` FROM members m WHERE m.id IN (`+in+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m registry.Member
+			if err := scanMember(rows, &m); err != nil {
+				return err
+			}
+			out[m.ID] = &m
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// inBatches calls fn with "?,?,…" and the ids, 500 at a time.
+func inBatches(ids []int64, fn func(in string, args []any) error) error {
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		if err := fn(strings.TrimSuffix(strings.Repeat("?,", len(batch)), ","), args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // notListed counts existing members of the file's households that the
@@ -840,53 +976,6 @@ func (it *ImportTx) notListed(hs []*ImportHousehold, idOf map[*ImportHousehold]i
 		}
 	}
 	return n
-}
-
-// reportChanges hands each added or changed household, with its old values
-// read from the database, to it.Changes.
-func (it *ImportTx) reportChanges(hs []*ImportHousehold, idOf map[*ImportHousehold]int64, changed map[*ImportHousehold]bool) error {
-	for _, h := range hs {
-		id, existed := idOf[h]
-		if !existed {
-			if err := it.Changes(HouseholdChange{Region: h.RegionCode, Number: h.Number, Added: true, New: h}); err != nil {
-				return err
-			}
-			continue
-		}
-		if !changed[h] {
-			continue
-		}
-		old, err := householdTx(it.tx, Everywhere, id)
-		if err != nil {
-			return err
-		}
-		rows, err := it.tx.query(`SELECT `+memberCols+` FROM members m WHERE m.household_id = ? ORDER BY m.id`, id)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var m registry.Member
-			if err := scanMember(rows, &m); err != nil {
-				rows.Close()
-				return err
-			}
-			old.Members = append(old.Members, m)
-		}
-		rows.Close()
-		old.HousingPriority = splitSet(registry.CanonicalPriority(old.HousingPriority))
-		var ids []string
-		ix := it.indexes[h.County]
-		for i := range h.Members {
-			m := &h.Members[i]
-			if em, ok := ix.members[m.IDNumber]; !ok || em.hh != id || em.hash != m.hash() {
-				ids = append(ids, m.IDNumber)
-			}
-		}
-		if err := it.Changes(HouseholdChange{ID: id, Region: h.RegionCode, Number: h.Number, Old: old, New: h, Changed: ids}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (it *ImportTx) insertHouseholds(hs []*ImportHousehold, idOf map[*ImportHousehold]int64) error {

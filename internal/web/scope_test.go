@@ -41,6 +41,7 @@ type scopeRecord struct {
 	Member    registry.Member
 	Account   *auth.Account
 	TokenID   int64
+	ImportJob int64  // an import job of the village (refused, with an error workbook)
 	Name      string // marker: the head's name
 	Number    string // marker: the household number
 }
@@ -78,6 +79,7 @@ var paramFixtures = []struct {
 	{"/regions/", "code", func(r *scopeRecord) string { return r.Village }},
 	{"/accounts/", "id", func(r *scopeRecord) string { return itoa(r.Account.ID) }},
 	{"/tokens/", "id", func(r *scopeRecord) string { return itoa(r.TokenID) }},
+	{"/imports/", "id", func(r *scopeRecord) string { return itoa(r.ImportJob) }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -198,6 +200,14 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 			t.Fatal(err)
 		}
 		rec.TokenID = tok.ID
+		job := &store.ImportJob{RegionCode: v.code, AccountID: rec.Account.ID, Username: rec.Account.Username, FileName: "scope.csv", FileSize: 1}
+		if err := db.CreateImportJob(ctx, store.Everywhere, job); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.FinishImportJob(ctx, job.ID, store.JobRefused, "有误", "", 1, []byte("PK")); err != nil {
+			t.Fatal(err)
+		}
+		rec.ImportJob = job.ID
 		recs = append(recs, rec)
 	}
 	return recs

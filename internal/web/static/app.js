@@ -13,3 +13,8 @@ document.addEventListener("change", function (e) {
   var f = e.target.form;
   if (f && f.hasAttribute("data-autosubmit") && e.target.tagName === "SELECT") { f.submit(); }
 });
+// A page showing work in progress reloads itself: <div data-refresh="2">.
+(function () {
+  var el = document.querySelector("[data-refresh]");
+  if (el) { setTimeout(function () { window.location.reload(); }, 1000 * (Number(el.getAttribute("data-refresh")) || 2)); }
+})();
