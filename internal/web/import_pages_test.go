@@ -247,4 +247,3 @@ func TestExportFromTheListIsMaskedAndAudited(t *testing.T) {
 		}
 	})
 }
-
