@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -174,7 +175,18 @@ func benchImport(ctx context.Context, e *env, args []string) error {
 		if _, err := exec.LookPath("psql"); err != nil {
 			return apperr.New(apperr.Unavailable, "需要 psql 命令作为对照")
 		}
-		dsn, drop, err := benchDatabase(ctx, *pgURL)
+		// The baseline and the floor in a database of their own: the floor's
+		// rolled-back rows would otherwise lie dead in the indexes the
+		// import then writes to.
+		floorDSN, dropFloor, err := benchDatabase(ctx, *pgURL, "floor")
+		if err != nil {
+			return err
+		}
+		defer dropFloor()
+		if err := prepare(floorDSN); err != nil {
+			return err
+		}
+		dsn, drop, err := benchDatabase(ctx, *pgURL, "import")
 		if err != nil {
 			return err
 		}
@@ -186,21 +198,22 @@ func benchImport(ctx context.Context, e *env, args []string) error {
 		for i := range cols {
 			cols[i] = fmt.Sprintf("c%d text", i+1)
 		}
-		if _, err := runTimed(ctx, "", "psql", dsn, "-qv", "ON_ERROR_STOP=1", "-c", "CREATE TABLE bare ("+strings.Join(cols, ", ")+")"); err != nil {
+		if _, err := runTimed(ctx, "", "psql", floorDSN, "-qv", "ON_ERROR_STOP=1", "-c", "CREATE TABLE bare ("+strings.Join(cols, ", ")+")"); err != nil {
 			return err
 		}
-		r, err := runTimed(ctx, "psql \\copy（裸表，无校验）", "psql", dsn, "-qv", "ON_ERROR_STOP=1", "-c", `\copy bare FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`)
+		r, err := runTimed(ctx, "psql \\copy（裸表，无校验）", "psql", floorDSN, "-qv", "ON_ERROR_STOP=1", "-c", `\copy bare FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`)
 		if err != nil {
 			return err
 		}
 		add(r)
 		pgBase = r.wall
-		r, err = runTimed(ctx, "INSERT…SELECT 到 Sanbao 表（下限）", "psql", dsn, "-qv", "ON_ERROR_STOP=1", "-c", pgFloorSQL)
+		r, err = runTimed(ctx, "INSERT…SELECT 到 Sanbao 表（下限）", "psql", floorDSN, "-qv", "ON_ERROR_STOP=1", "-c", pgFloorSQL)
 		if err != nil {
 			return err
 		}
 		add(r)
 		pgFloor = r.wall
+		dropFloor()
 		r, err = runTimed(ctx, "sanbao import CSV → PostgreSQL（完整校验）", self, "import", "households", csvPath, "--db", dsn)
 		if err != nil {
 			return err
@@ -310,12 +323,12 @@ ROLLBACK;`
 }()
 
 // benchDatabase creates a fresh database on the server for the run.
-func benchDatabase(ctx context.Context, base string) (string, func(), error) {
+func benchDatabase(ctx context.Context, base, what string) (string, func(), error) {
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		return "", nil, err
 	}
-	name := fmt.Sprintf("sanbao_bench_import_%d", os.Getpid())
+	name := fmt.Sprintf("sanbao_bench_%s_%d", what, os.Getpid())
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE template0 ENCODING 'UTF8'"); err != nil {
 		admin.Close()
 		return "", nil, err
@@ -326,9 +339,12 @@ func benchDatabase(ctx context.Context, base string) (string, func(), error) {
 		return "", nil, err
 	}
 	u.Path = "/" + name
+	var once sync.Once
 	return u.String(), func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
+		once.Do(func() {
+			admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+			admin.Close()
+		})
 	}, nil
 }
 

@@ -197,7 +197,8 @@ type existingHousehold struct {
 	region  string
 	number  string
 	hash    uint64
-	headIDs []string
+	head    string // the ID number of its head ("" if none)
+	members int32
 }
 
 type existingMember struct {
@@ -350,9 +351,10 @@ func (it *ImportTx) index(county string) (*countyIndex, error) {
 			em := existingMember{id: id, hh: hh, head: rel == registry.RelationHead,
 				hash: fieldHash(name, rel, dt, dg, health, sch, school, lab, b01(ins))}
 			ix.members[idn] = em
-			if em.head {
-				if eh := ix.byID[hh]; eh != nil {
-					eh.headIDs = append(eh.headIDs, idn)
+			if eh := ix.byID[hh]; eh != nil {
+				eh.members++
+				if em.head && eh.head == "" {
+					eh.head = idn
 				}
 			}
 		}
@@ -427,6 +429,9 @@ func (it *ImportTx) otherCounties(counties []string) (bool, error) {
 // Apply, with the same slice. Households of the file must have distinct
 // (county, number) and members distinct ID numbers.
 func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
+	if len(hs) == 0 {
+		return nil, nil
+	}
 	var out []ImportConflict
 	inFile := map[string]map[string]*ImportHousehold{} // county → number → household
 	for _, h := range hs {
@@ -439,15 +444,26 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 	for c := range inFile {
 		counties = append(counties, c)
 	}
-	// Where each ID number of the file is: county and number.
-	type place struct{ county, number string }
-	fileOf := make(map[string]place, len(hs)*3)
+	// Existing heads the file lists (in their household or another).
+	headListed := map[int64]bool{}
 	for _, h := range hs {
+		ix, err := it.index(h.County)
+		if err != nil {
+			return nil, err
+		}
 		for i := range h.Members {
-			fileOf[h.Members[i].IDNumber] = place{h.County, h.Number}
+			if em, ok := ix.members[h.Members[i].IDNumber]; ok && em.head {
+				headListed[em.hh] = true
+			}
 		}
 	}
-	var unknown []string // ID numbers not in the counties' indexes
+	// ID numbers the counties do not hold may be in another county's
+	// households: asked for together, if there are any.
+	others, err := it.otherCounties(counties)
+	if err != nil {
+		return nil, err
+	}
+	var unknown []string
 	unknownAt := map[string][2]int{}
 	for hi, h := range hs {
 		if err := it.tx.ctx.Err(); err != nil {
@@ -471,8 +487,10 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 			m := &h.Members[mi]
 			em, ok := ix.members[m.IDNumber]
 			if !ok {
-				unknown = append(unknown, m.IDNumber)
-				unknownAt[m.IDNumber] = [2]int{hi, mi}
+				if others {
+					unknown = append(unknown, m.IDNumber)
+					unknownAt[m.IDNumber] = [2]int{hi, mi}
+				}
 				continue
 			}
 			if eh != nil && em.hh == eh.id {
@@ -490,22 +508,13 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 			out = append(out, ImportConflict{hi, m.Row, "id_number", "该身份证号已登记在" + where + "的农户中，一人只能在一户"})
 		}
 		// Heads the household keeps from the database besides the file's own.
-		if eh != nil {
-			for _, id := range eh.headIDs {
-				if _, ok := fileOf[id]; ok {
-					continue // listed by the file, here or in the household it moves to
-				}
-				out = append(out, ImportConflict{hi, h.Row, "relation", "该户在系统中的户主（身份证号" + idcard.Mask(id) +
-					"）不在文件中，而文件另指定了户主；一户只能有一位户主，请把原户主也列入文件（改为其他关系），或先在系统中变更户主"})
-			}
+		if eh != nil && eh.head != "" && !headListed[eh.id] {
+			out = append(out, ImportConflict{hi, h.Row, "relation", "该户在系统中的户主（身份证号" + idcard.Mask(eh.head) +
+				"）不在文件中，而文件另指定了户主；一户只能有一位户主，请把原户主也列入文件（改为其他关系），或先在系统中变更户主"})
 		}
 	}
 	if len(unknown) > 0 {
-		others, err := it.otherCounties(counties)
-		if err != nil {
-			return nil, err
-		}
-		if others {
+		{
 			found, err := it.registered(unknown)
 			if err != nil {
 				return nil, err
@@ -948,31 +957,25 @@ func inBatches(ids []int64, fn func(in string, args []any) error) error {
 }
 
 // notListed counts existing members of the file's households that the
-// file does not list (and does not move elsewhere).
+// file does not list (neither there nor in another of its households).
 func (it *ImportTx) notListed(hs []*ImportHousehold, idOf map[*ImportHousehold]int64) int {
-	inFile := map[string]bool{}
+	listed := map[int64]int32{} // existing household → its members the file lists
 	for _, h := range hs {
+		ix := it.indexes[h.County]
 		for i := range h.Members {
-			inFile[h.Members[i].IDNumber] = true
+			if em, ok := ix.members[h.Members[i].IDNumber]; ok {
+				listed[em.hh]++
+			}
 		}
 	}
 	n := 0
-	for county, ix := range it.indexes {
-		want := map[int64]bool{}
-		for _, h := range hs {
-			if h.County == county {
-				if id, ok := idOf[h]; ok {
-					want[id] = true
-				}
-			}
-		}
-		if len(want) == 0 {
+	for _, h := range hs {
+		id, ok := idOf[h]
+		if !ok {
 			continue
 		}
-		for id, em := range ix.members {
-			if want[em.hh] && !inFile[id] {
-				n++
-			}
+		if eh := it.indexes[h.County].byID[id]; eh != nil {
+			n += int(eh.members - listed[id])
 		}
 	}
 	return n
