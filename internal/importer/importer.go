@@ -177,13 +177,16 @@ func Columns() []sheet.Column {
 	return cols
 }
 
-// fileHousehold gathers the rows of one household number.
+// fileHousehold gathers the rows of one household number. Once handed to
+// the pipelined writer, it keeps only what tells its number was seen (its
+// values and members go, so that a county's first import holds little).
 type fileHousehold struct {
-	values   registry.RowValues
+	values   *registry.RowValues
 	members  []store.ImportMember
+	n        int32 // valid member rows
 	firstRow int32
 	headRow  int32
-	heads    int
+	heads    int32
 	bad      bool // a row of it is invalid
 	ended    bool // handed to the pipelined writer
 }
@@ -208,6 +211,7 @@ type run struct {
 	households map[string]*fileHousehold
 	order      []string          // household numbers in file order
 	interned   map[string]string // village names and codes, housing groups: shared, not copied per household
+	counties   map[string]bool   // counties of the households written (for the audit entry)
 
 	mu      sync.Mutex     // guards res.errs, res.Problems, res.ProblemCount
 	trouble atomic.Bool    // the pipelined write must give way to the plain path
@@ -273,7 +277,7 @@ func (r *run) progress(done, total int, force bool) {
 // unless SkipInvalid nothing is written when there is any.
 func Run(ctx context.Context, db *store.DB, path string, opts Options) (*Result, error) {
 	r := &run{opts: opts, res: &Result{DryRun: opts.DryRun, errs: map[int32]string{}, Phases: map[Phase]time.Duration{}},
-		start: time.Now(), households: map[string]*fileHousehold{}, interned: map[string]string{}}
+		start: time.Now(), households: map[string]*fileHousehold{}, interned: map[string]string{}, counties: map[string]bool{}}
 	r.now = opts.Now
 	if r.now.IsZero() {
 		r.now = time.Now()
@@ -300,8 +304,16 @@ func Run(ctx context.Context, db *store.DB, path string, opts Options) (*Result,
 		if done, err = r.pipelined(ctx, db, path); err != nil {
 			return nil, err
 		}
-	} else if err := r.read(ctx, path); err != nil {
-		return nil, err
+		if !done {
+			// The plain path reads the file again: the pipelined read let
+			// go of the households it had written.
+			r.reset()
+		}
+	}
+	if !done {
+		if err := r.read(ctx, path); err != nil {
+			return nil, err
+		}
 	}
 	if !done {
 		if err := r.checkAndWrite(ctx, db); err != nil {
@@ -383,6 +395,9 @@ func (r *run) read(ctx context.Context, path string) error {
 		if err := r.row(ctx, row, &lastNumber); err != nil {
 			return err
 		}
+		if r.closed != nil && r.trouble.Load() {
+			return errRestart // the plain path reads again, from the start
+		}
 	}
 	if r.res.Rows == 0 {
 		return apperr.New(apperr.Invalid, "文件中只有表头（第%d行），没有数据行", h.Row)
@@ -398,6 +413,16 @@ func (r *run) read(ctx context.Context, path string) error {
 	r.res.Households = len(r.households)
 	r.progress(r.res.Rows, r.res.Rows, true)
 	return nil
+}
+
+// reset forgets what a pipelined attempt read, before the plain path
+// reads the file again.
+func (r *run) reset() {
+	r.households, r.order, r.lastFH, r.batch = map[string]*fileHousehold{}, nil, nil, nil
+	r.counties = map[string]bool{}
+	r.trouble.Store(false)
+	res := r.res
+	r.res = &Result{DryRun: res.DryRun, errs: map[int32]string{}, Phases: res.Phases}
 }
 
 // own makes a household's value independent of the row's text: values that
@@ -444,13 +469,13 @@ func (r *run) row(ctx context.Context, row sheet.Row, lastNumber *string) error 
 	fh := r.households[number]
 	if fh == nil {
 		rv.Own(r.own)
-		fh = &fileHousehold{values: rv, firstRow: num}
+		fh = &fileHousehold{values: &rv, firstRow: num}
 		r.households[rv.Number] = fh
 		r.order = append(r.order, rv.Number)
+	} else if fh.ended {
+		r.trouble.Store(true) // its rows are not together: the plain path will do
+		return nil
 	} else {
-		if fh.ended {
-			r.trouble.Store(true) // its rows are not together: the plain path will do
-		}
 		for _, key := range fh.values.Merge(&rv, r.own) {
 			r.problem(num, key, fmt.Sprintf("与户编号%s的其他行不一致（“%s”与“%s”），同一户的户级信息应相同",
 				number, registry.DisplayValue(key, fh.values.Get(key)), registry.DisplayValue(key, rv.Get(key))))
@@ -480,6 +505,7 @@ func (r *run) row(ctx context.Context, row sheet.Row, lastNumber *string) error 
 		}
 	}
 	fh.members = append(fh.members, store.NewImportMember(&m, row.Num))
+	fh.n++
 	return nil
 }
 
@@ -534,7 +560,7 @@ func (r *run) findDuplicates() {
 
 // snapshot copies what the checks need of a household.
 func (h *fileHousehold) snapshot(number string) closed {
-	return closed{number: number, values: h.values, members: h.members, heads: h.heads, row: h.row(), firstRow: h.firstRow}
+	return closed{number: number, values: *h.values, members: h.members, heads: int(h.heads), row: h.row(), firstRow: h.firstRow}
 }
 
 // end hands a household whose rows have ended to the pipelined writer.
@@ -542,6 +568,7 @@ func (r *run) end(fh *fileHousehold) {
 	fh.ended = true
 	c := fh.snapshot(fh.values.Number)
 	r.batch = append(r.batch, &c)
+	fh.values, fh.members = nil, nil
 }
 
 func (r *run) flush(ctx context.Context) error {
@@ -662,6 +689,7 @@ func (r *run) prepare(it *store.ImportTx, cache map[string]*villages, c *closed,
 		return nil, nil
 	}
 	c.values.RegionCode = code
+	r.counties[region.CountyOf(code)] = true
 	var v apperr.Validation
 	h := c.values.Validate(&v)
 	ok := true
@@ -744,6 +772,8 @@ func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, e
 		switch {
 		case werr != nil:
 			return werr
+		case errors.Is(err, errRestart):
+			return errRestart
 		case err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() == nil):
 			return err // the file itself (or the caller's cancel)
 		case r.trouble.Load():
@@ -797,14 +827,8 @@ func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, e
 func (r *run) record(it *store.ImportTx) error {
 	region := r.opts.Region
 	if region == "" {
-		counties := map[string]bool{}
-		for _, fh := range r.households {
-			if c := fh.values.RegionCode; len(c) >= 6 {
-				counties[c[:6]] = true
-			}
-		}
-		if len(counties) == 1 {
-			for c := range counties {
+		if len(r.counties) == 1 {
+			for c := range r.counties {
 				region = c + "000000"
 			}
 		} else if r.opts.Scope.Region != "*" {
@@ -923,7 +947,7 @@ func (r *run) countRejected() {
 		if fh.bad {
 			r.res.HouseholdsRejected++
 		} else {
-			r.res.Members += len(fh.members)
+			r.res.Members += int(fh.n)
 		}
 	}
 }
