@@ -121,10 +121,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 func importFile(ctx context.Context, e *env, db *store.DB, cfg importConfig) (*importer.Result, error) {
 	bar := newProgressBar(e.stderr)
 	tmp := cfg.Errors + ".part"
-	ef, err := os.Create(tmp)
-	if err != nil {
-		return nil, apperr.Wrap(err, "create %s", tmp)
-	}
+	ef := &lazyFile{path: tmp}
 	defer os.Remove(tmp)
 	res, err := importer.Run(ctx, db, cfg.File, importer.Options{
 		Scope: store.Everywhere, Region: cfg.Region, Sheet: cfg.Sheet,
@@ -169,6 +166,33 @@ func importFile(ctx context.Context, e *env, db *store.DB, cfg importConfig) (*i
 		tracePeak(e)
 	}
 	return res, nil
+}
+
+// lazyFile is created at its first write: an import without errors leaves
+// no file behind.
+type lazyFile struct {
+	path string
+	f    *os.File
+	err  error
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil && l.err == nil {
+		if l.f, l.err = os.Create(l.path); l.err != nil {
+			l.err = apperr.Wrap(l.err, "create %s", l.path)
+		}
+	}
+	if l.err != nil {
+		return 0, l.err
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
 }
 
 // progressBar draws import progress on a terminal: phase, rows, rows/s and
