@@ -53,6 +53,8 @@ type scopeRecord struct {
 	Campaign int64  // an intensive campaign over the village
 	Visit    string // a draft visit of the household (by the village's cadre)
 	Photo    string // a photo of the household
+	// Cross-check records of the village's county (crosscheck_test.go).
+	UploadID, AlertID, AttachmentID int64
 }
 
 var scopeVillages = []struct{ code, village, name string }{
@@ -98,6 +100,12 @@ var paramFixtures = []struct {
 	{"/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
 	{"/imports/", "id", func(r *scopeRecord) string { return itoa(r.ImportJob) }},
+	{"/api/v1/roster-uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
+	{"/roster/uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
+	{"/api/v1/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
+	{"/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
+	{"/api/v1/alert-attachments/", "id", func(r *scopeRecord) string { return itoa(r.AttachmentID) }},
+	{"/alert-files/", "id", func(r *scopeRecord) string { return itoa(r.AttachmentID) }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -249,6 +257,7 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 		rec.ImportJob = job.ID
 		recs = append(recs, rec)
 	}
+	crossCheckScopeWorld(t, db, recs)
 	return recs
 }
 
