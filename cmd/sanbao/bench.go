@@ -19,6 +19,7 @@ var benches = map[string]func(ctx context.Context, e *env, args []string) error{
 	"rules":      benchRules,
 	"pages":      benchPages,
 	"ledger":     benchLedger,
+	"import":     benchImport,
 	"crosscheck": benchCrossCheck,
 }
 

@@ -84,12 +84,12 @@ func (s *Server) apiRosterTemplate(w http.ResponseWriter, r *http.Request) error
 
 func writeRosterTemplate(w http.ResponseWriter, k *crosscheck.KindInfo) error {
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", attachment(k.Label+"模板.xlsx"))
+	w.Header().Set("Content-Disposition", attachmentHeader(k.Label+"模板.xlsx"))
 	return store.WriteRosterTemplate(w, k)
 }
 
-// attachment is a Content-Disposition header for a download named name.
-func attachment(name string) string {
+// attachmentHeader is a Content-Disposition header for a download named name.
+func attachmentHeader(name string) string {
 	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
 }
 
@@ -288,7 +288,7 @@ func (s *Server) writeRosterErrors(w http.ResponseWriter, r *http.Request, sc st
 		return err
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", attachment("未匹配行_"+strconv.FormatInt(id, 10)+"_"+up.FileName+".xlsx"))
+	w.Header().Set("Content-Disposition", attachmentHeader("未匹配行_"+strconv.FormatInt(id, 10)+"_"+up.FileName+".xlsx"))
 	return s.DB.WriteRejectsWorkbook(r.Context(), sc, id, w)
 }
 
@@ -470,7 +470,7 @@ func (s *Server) writeAttachment(w http.ResponseWriter, r *http.Request, sc stor
 		return err
 	}
 	w.Header().Set("Content-Type", at.ContentType)
-	w.Header().Set("Content-Disposition", attachment(at.Name))
+	w.Header().Set("Content-Disposition", attachmentHeader(at.Name))
 	w.Header().Set("Cache-Control", "private, no-store")
 	_, err = w.Write(data)
 	return err

@@ -44,6 +44,7 @@ type scopeRecord struct {
 	Member    registry.Member
 	Account   *auth.Account
 	TokenID   int64
+	ImportJob int64  // an import job of the village (refused, with an error workbook)
 	Name      string // marker: the head's name
 	Number    string // marker: the household number
 	Problem   int64  // a problem of the ledger about the household (its description names the head)
@@ -98,6 +99,7 @@ var paramFixtures = []struct {
 	{"/api/v1/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
+	{"/imports/", "id", func(r *scopeRecord) string { return itoa(r.ImportJob) }},
 	{"/api/v1/roster-uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
 	{"/roster/uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
 	{"/api/v1/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
@@ -245,6 +247,14 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 		}
 		rec.Evidence = f.Key
 		screeningFixtures(t, db, rec)
+		job := &store.ImportJob{RegionCode: v.code, AccountID: rec.Account.ID, Username: rec.Account.Username, FileName: "scope.csv", FileSize: 1}
+		if err := db.CreateImportJob(ctx, store.Everywhere, job); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.FinishImportJob(ctx, job.ID, store.JobRefused, "有误", "", 1, []byte("PK")); err != nil {
+			t.Fatal(err)
+		}
+		rec.ImportJob = job.ID
 		recs = append(recs, rec)
 	}
 	crossCheckScopeWorld(t, db, recs)
