@@ -102,12 +102,12 @@ type findingLink struct {
 //
 // It is idempotent: a finding already linked, or whose problem was recorded
 // another way (CreateProblem with its SourceRef), answers that problem with
-// created false, and nothing is created twice. A finding outside sc is
-// NotFound; an unlinked finding that a later run resolved is a Conflict.
+// created false (whatever in says), and nothing is created twice. The scope
+// comes first: a finding outside sc is NotFound, whatever in says; then an
+// unlinked finding that a later run resolved is a Conflict, and a draft
+// without a valid severity (or with a task force or lead unit over 100
+// characters) is Invalid, naming the field.
 func (db *DB) FindingToProblem(ctx context.Context, sc Scope, findingID int64, in FindingDraft, by ledger.Actor) (p *ledger.Problem, created bool, err error) {
-	if err := in.check(); err != nil {
-		return nil, false, err
-	}
 	lo, hi, err := sc.bounds()
 	if err != nil {
 		return nil, false, err
@@ -143,6 +143,9 @@ func (db *DB) FindingToProblem(ctx context.Context, sc Scope, findingID int64, i
 			return err
 		case f.Status != FindingOpen:
 			return apperr.New(apperr.Conflict, "该问题线索已消除（排查规则已不再发现），不能转为问题")
+		}
+		if err := in.check(); err != nil {
+			return err
 		}
 		p, err = createProblemTx(tx, sc, findingDraft(f, in), by, now, func(p *ledger.Problem) {
 			p.TaskForce, p.LeadUnit = in.TaskForce, in.LeadUnit

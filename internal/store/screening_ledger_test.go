@@ -68,6 +68,7 @@ func TestFindingToProblem(t *testing.T) {
 			{"long task force", villageScope, dropout.ID, store.FindingDraft{Severity: ledger.Ordinary, TaskForce: strings.Repeat("专", 101)}, apperr.Invalid, "task_force"},
 			{"long lead unit", villageScope, dropout.ID, store.FindingDraft{Severity: ledger.Ordinary, LeadUnit: strings.Repeat("局", 101)}, apperr.Invalid, "lead_unit"},
 			{"another village", store.ScopeOf("141121104202"), dropout.ID, store.FindingDraft{Severity: ledger.Ordinary}, apperr.NotFound, ""},
+			{"another village, no severity (the scope first)", store.ScopeOf("141121104202"), dropout.ID, store.FindingDraft{}, apperr.NotFound, ""},
 			{"another county", store.ScopeOf("141122000000"), dropout.ID, store.FindingDraft{Severity: ledger.Ordinary}, apperr.NotFound, ""},
 			{"no such finding", countyScope, dropout.ID + 1000, store.FindingDraft{Severity: ledger.Ordinary}, apperr.NotFound, ""},
 		} {

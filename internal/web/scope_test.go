@@ -52,6 +52,8 @@ type scopeRecord struct {
 	Campaign int64  // an intensive campaign over the village
 	Visit    string // a draft visit of the household (by the village's cadre)
 	Photo    string // a photo of the household
+
+	Finding int64 // an open finding of the rules about the household (findingFixture)
 }
 
 var scopeVillages = []struct{ code, village, name string }{
@@ -96,6 +98,8 @@ var paramFixtures = []struct {
 	{"/api/v1/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
+	{"/api/v1/findings/", "id", func(r *scopeRecord) string { return itoa(r.Finding) }},
+	{"/findings/", "id", func(r *scopeRecord) string { return itoa(r.Finding) }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -190,8 +194,12 @@ func snapshot(t *testing.T, db *store.DB, rec *scopeRecord) string {
 		t.Fatal(err)
 	}
 	files, _ := db.EvidenceFiles(ctx, store.Everywhere, rec.Problem)
+	f, err := db.Finding(ctx, store.Everywhere, rec.Finding)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := json.Marshal([]any{h, a.Disabled, a.PasswordHash, a.DisplayName, a.Role, a.RegionCode, toks[0].RevokedAt, nh, nm,
-		p.State, len(p.History), p.Remarks, len(files)})
+		p.State, len(p.History), p.Remarks, len(files), f.ProblemID})
 	return string(b)
 }
 
@@ -237,6 +245,7 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 		}
 		rec.Evidence = f.Key
 		screeningFixtures(t, db, rec)
+		findingFixture(t, db, rec)
 		recs = append(recs, rec)
 	}
 	return recs
