@@ -74,12 +74,14 @@ func loadDemo(ctx context.Context, db *store.DB, cfg demoConfig, out io.Writer) 
 
 func init() {
 	register(command{"demo", "generate the demo county (山西省吕梁市文水县) and its demo accounts into a database", func(ctx context.Context, e *env, args []string) error {
-		fs := flagSet(e, "demo", "[--db DSN] [--households N] [--seed S]")
+		fs := flagSet(e, "demo", "[--db DSN] [--households N] [--seed S] [--csv FILE] [--xlsx FILE]")
 		var cfg demoConfig
 		dsn := dbFlag(fs, e)
 		key := keyFlag(fs)
 		fs.IntVar(&cfg.Households, "households", 30000, "number of households")
 		fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed: the same seed gives the same county")
+		csvPath := fs.String("csv", "", "write the county as a register CSV file instead (its villages are registered in --db)")
+		xlsxPath := fs.String("xlsx", "", "write the county as a register XLSX file instead (its villages are registered in --db)")
 		if err := parse(fs, args); err != nil {
 			return err
 		}
@@ -92,6 +94,9 @@ func init() {
 			return err
 		}
 		defer db.Close()
+		if *csvPath != "" || *xlsxPath != "" {
+			return demoFiles(ctx, db, cfg, *csvPath, *xlsxPath, e.stdout)
+		}
 		made, err := loadDemo(ctx, db, cfg, e.stdout)
 		if err != nil {
 			return err

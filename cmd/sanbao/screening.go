@@ -44,7 +44,7 @@ func init() {
 			return err
 		}
 		defer db.Close()
-		res, err := db.RunRules(cliActor(ctx), store.Everywhere, store.RunOptions{Region: *code, CampaignID: *campaign, ByName: "命令行"})
+		res, err := db.RunRules(cliActor(ctx), store.Everywhere, store.RunOptions{Region: *code, CampaignID: *campaign, ByName: "命令行", Roster: db.RosterOverlay(ctx)})
 		if err != nil {
 			return err
 		}

@@ -70,6 +70,18 @@ var apiRoutes = []apiRoute{
 	{"POST", "/api/v1/check-items", (*Server).apiCreateCheckItem},
 	{"GET", "/api/v1/rules", (*Server).apiRules},
 	{"POST", "/api/v1/rules/run", (*Server).apiRunRules},
+	// Department cross-check (api_crosscheck.go).
+	{"GET", "/api/v1/roster-kinds", (*Server).apiRosterKinds},
+	{"GET", "/api/v1/roster-template", (*Server).apiRosterTemplate},
+	{"GET", "/api/v1/roster-uploads", (*Server).apiRosterUploads},
+	{"POST", "/api/v1/roster-uploads", (*Server).apiRosterImport},
+	{"GET", "/api/v1/roster-uploads/{id}", (*Server).apiRosterUpload},
+	{"GET", "/api/v1/roster-uploads/{id}/errors", (*Server).apiRosterErrors},
+	{"GET", "/api/v1/alerts", (*Server).apiAlerts},
+	{"GET", "/api/v1/alerts/{id}", (*Server).apiAlert},
+	{"POST", "/api/v1/alerts/{id}/verify", (*Server).apiVerifyAlert},
+	{"GET", "/api/v1/alert-attachments/{id}", (*Server).apiAlertAttachment},
+	{"GET", "/api/v1/crosscheck/stats", (*Server).apiCrossCheckStats},
 }
 
 func (s *Server) routes() {

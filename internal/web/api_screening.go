@@ -464,7 +464,7 @@ func (s *Server) apiRunRules(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name, by := cadre(r)
-	res, err := s.DB.RunRules(r.Context(), sc, store.RunOptions{Region: in.Region, Household: in.HouseholdID,
+	res, err := s.DB.RunRules(r.Context(), sc, store.RunOptions{Roster: s.DB.RosterOverlay(r.Context()), Region: in.Region, Household: in.HouseholdID,
 		CampaignID: in.CampaignID, By: by, ByName: name})
 	if err != nil {
 		return err

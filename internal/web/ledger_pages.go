@@ -44,9 +44,9 @@ func init() {
 		pageRoute{Method: "POST", Path: "/problems/{id}/{action}", Cap: auth.CapViewReports, Handle: (*Server).problemAction},
 		pageRoute{Method: "GET", Path: "/ledger/accountability", Cap: auth.CapViewReports, Handle: (*Server).accountabilityPage},
 		pageRoute{Method: "GET", Path: "/ledger/bulletin", Cap: auth.CapViewReports, Handle: (*Server).bulletinPage},
-		pageRoute{Method: "GET", Path: "/ledger/import", Cap: auth.CapLedgerReport, Handle: (*Server).importPage},
+		pageRoute{Method: "GET", Path: "/ledger/import", Cap: auth.CapLedgerReport, Handle: (*Server).ledgerImportPage},
 		pageRoute{Method: "POST", Path: "/ledger/import", Cap: auth.CapLedgerReport, MaxBody: maxLedgerFile + 1<<20, Handle: (*Server).importPost},
-		pageRoute{Method: "GET", Path: "/ledger/import/errors/{token}", Cap: auth.CapLedgerReport, Handle: (*Server).importErrors},
+		pageRoute{Method: "GET", Path: "/ledger/import/errors/{token}", Cap: auth.CapLedgerReport, Handle: (*Server).ledgerImportErrors},
 	)
 	registerNav(
 		navItem{Label: "我的待办", Path: "/ledger/mine", Cap: auth.CapViewReports, Order: 30},
@@ -702,7 +702,7 @@ type importData struct {
 	Token   string // of the error workbook, when refused
 }
 
-func (s *Server) importPage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) ledgerImportPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderImport(w, r, http.StatusOK, &importData{}, newForm(nil))
 }
 
@@ -748,7 +748,7 @@ func (s *Server) importPost(w http.ResponseWriter, r *http.Request) error {
 	return s.renderImport(w, r, http.StatusOK, d, newForm(vals))
 }
 
-func (s *Server) importErrors(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) ledgerImportErrors(w http.ResponseWriter, r *http.Request) error {
 	data := errorBooks.get(identityOf(r).Account.ID, r.PathValue("token"))
 	if data == nil {
 		return apperr.New(apperr.NotFound, "错误明细已过期，请重新导入一次")

@@ -44,6 +44,7 @@ type scopeRecord struct {
 	Member    registry.Member
 	Account   *auth.Account
 	TokenID   int64
+	ImportJob int64  // an import job of the village (refused, with an error workbook)
 	Name      string // marker: the head's name
 	Number    string // marker: the household number
 	Problem   int64  // a problem of the ledger about the household (its description names the head)
@@ -54,6 +55,8 @@ type scopeRecord struct {
 	Photo    string // a photo of the household
 
 	Finding int64 // an open finding of the rules about the household (findingFixture)
+	// Cross-check records of the village's county (crosscheck_test.go).
+	UploadID, AlertID, AttachmentID int64
 }
 
 var scopeVillages = []struct{ code, village, name string }{
@@ -100,6 +103,13 @@ var paramFixtures = []struct {
 	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
 	{"/api/v1/findings/", "id", func(r *scopeRecord) string { return itoa(r.Finding) }},
 	{"/findings/", "id", func(r *scopeRecord) string { return itoa(r.Finding) }},
+	{"/imports/", "id", func(r *scopeRecord) string { return itoa(r.ImportJob) }},
+	{"/api/v1/roster-uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
+	{"/roster/uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
+	{"/api/v1/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
+	{"/alerts/", "id", func(r *scopeRecord) string { return itoa(r.AlertID) }},
+	{"/api/v1/alert-attachments/", "id", func(r *scopeRecord) string { return itoa(r.AttachmentID) }},
+	{"/alert-files/", "id", func(r *scopeRecord) string { return itoa(r.AttachmentID) }},
 }
 
 // referenceRoutes serve public reference data (the official division
@@ -246,8 +256,17 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 		rec.Evidence = f.Key
 		screeningFixtures(t, db, rec)
 		findingFixture(t, db, rec)
+		job := &store.ImportJob{RegionCode: v.code, AccountID: rec.Account.ID, Username: rec.Account.Username, FileName: "scope.csv", FileSize: 1}
+		if err := db.CreateImportJob(ctx, store.Everywhere, job); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.FinishImportJob(ctx, job.ID, store.JobRefused, "有误", "", 1, []byte("PK")); err != nil {
+			t.Fatal(err)
+		}
+		rec.ImportJob = job.ID
 		recs = append(recs, rec)
 	}
+	crossCheckScopeWorld(t, db, recs)
 	return recs
 }
 

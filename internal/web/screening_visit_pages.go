@@ -465,7 +465,7 @@ func (s *Server) signAndRun(r *http.Request, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.RunRules(r.Context(), me.Scope, store.RunOptions{Household: rec.HouseholdID, By: by, ByName: name})
+	_, err = s.DB.RunRules(r.Context(), me.Scope, store.RunOptions{Household: rec.HouseholdID, By: by, ByName: name, Roster: s.DB.RosterOverlay(r.Context())})
 	return err
 }
 

@@ -17,3 +17,8 @@ document.addEventListener("change", function (e) {
 document.addEventListener("click", function (e) {
   if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
 });
+// A page showing work in progress reloads itself: <div data-refresh="2">.
+(function () {
+  var el = document.querySelector("[data-refresh]");
+  if (el) { setTimeout(function () { window.location.reload(); }, 1000 * (Number(el.getAttribute("data-refresh")) || 2)); }
+})();

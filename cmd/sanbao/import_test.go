@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sanbao/internal/registry"
+	"sanbao/internal/store"
+	"sanbao/internal/store/storetest"
+)
+
+// TestImportHelperProcess is not a test: the kill test runs the test binary
+// again as `sanbao` (the arguments after "--"), so that it can kill a real
+// import process.
+func TestImportHelperProcess(t *testing.T) {
+	if os.Getenv("SANBAO_HELPER_PROCESS") != "1" {
+		t.Skip("runs only as the helper process of TestKilledImportChangesNothing")
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(Main(context.Background(), args, &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+}
+
+// dbFingerprint hashes every household and member.
+func dbFingerprint(t *testing.T, dsn string) string {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h := sha256.New()
+	n := 0
+	err = db.EachMember(context.Background(), store.Everywhere, "", func(hh *registry.Household, m *registry.Member) error {
+		fmt.Fprintf(h, "%+v|%+v\n", *hh, *m)
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%d:%s", n, hex.EncodeToString(h.Sum(nil)))
+}
+
+// startImport runs `sanbao import households file --db dsn` as a process
+// and returns it with a channel that is closed when it prints want.
+func startImport(t *testing.T, file, dsn, want string) (*exec.Cmd, chan struct{}, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestImportHelperProcess$", "--", "import", "households", file, "--db", dsn)
+	cmd.Env = append(os.Environ(), "SANBAO_HELPER_PROCESS=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan struct{})
+	var out strings.Builder
+	var mu sync.Mutex
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := sync.Once{}
+		for sc.Scan() {
+			mu.Lock()
+			out.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if strings.Contains(sc.Text(), want) {
+				once.Do(func() { close(seen) })
+			}
+		}
+	}()
+	return cmd, seen, &out
+}
+
+// TestKilledImportChangesNothing kills real `sanbao import` processes at
+// growing delays, on SQLite and PostgreSQL: a first import into an empty
+// county (new households written while the file is read) and a re-import
+// that updates every household. After each kill the data must be exactly as
+// before; only an import that ran to its end may have changed it.
+func TestKilledImportChangesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills real import processes")
+	}
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			dir := t.TempDir()
+			dsn := filepath.Join(dir, "kill.db")
+			if dialect == "postgres" {
+				dsn = storetest.PostgresURL(t)
+			}
+			first := filepath.Join(dir, "first.csv")
+			e, _, errb := testEnv(nil)
+			if code := Main(context.Background(), []string{"demo", "--db", dsn, "--households", "6000", "--csv", first}, e); code != 0 {
+				t.Fatalf("demo: %s", errb)
+			}
+			second := filepath.Join(dir, "second.csv")
+			rewritePhones(t, first, second)
+
+			killLoop := func(file, phase string) {
+				before := dbFingerprint(t, dsn)
+				midway := 0
+				for delay := 50 * time.Millisecond; ; delay = delay * 3 / 2 {
+					cmd, seen, out := startImport(t, file, dsn, phase)
+					reached := false
+					select {
+					case <-seen:
+						reached = true
+						time.Sleep(delay)
+					case <-time.After(delay + 5*time.Second):
+					}
+					cmd.Process.Kill()
+					err := cmd.Wait()
+					after := dbFingerprint(t, dsn)
+					if err == nil || after != before {
+						// It committed before the kill (perhaps just before
+						// exiting): the import must then be complete, which
+						// importing the file once more shows (nothing added or
+						// changed).
+						e, stdout, errb := testEnv(nil)
+						Main(context.Background(), []string{"import", "households", file, "--db", dsn}, e)
+						if !strings.Contains(stdout.String(), "新增 0 户、0 人；更新 0 户、0 人") {
+							t.Fatalf("killed after %v in %q: the data changed but is not the complete import:\n%s\n%s%s", delay, phase, out, stdout, errb)
+						}
+						if midway == 0 {
+							t.Fatalf("no kill landed during %q before the import finished (first delay %v)", phase, 50*time.Millisecond)
+						}
+						t.Logf("%s: %d kills during %q left the data unchanged; the import completed at a delay of %v", filepath.Base(file), midway, phase, delay)
+						return
+					}
+					if reached {
+						midway++
+					}
+					if delay > 2*time.Minute {
+						t.Fatal("the import never completed")
+					}
+				}
+			}
+			killLoop(first, "读取并检查")
+			killLoop(second, "写入")
+		})
+	}
+}
+
+// rewritePhones copies a register CSV, giving every household a new phone
+// number and address, so that re-importing it updates every household.
+func rewritePhones(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	br := bufio.NewReader(in)
+	bom := make([]byte, 3)
+	if _, err := io.ReadFull(br, bom); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	out.Write(bom)
+	r := csv.NewReader(br)
+	w := csv.NewWriter(out)
+	header, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(header)
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[h] = i
+	}
+	for n := 0; ; n++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		num := rec[idx["户编号"]]
+		rec[idx["联系电话"]] = "0358-" + num[len(num)-7:]
+		rec[idx["住址"]] += "（新）"
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+}
