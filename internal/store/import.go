@@ -210,7 +210,7 @@ type existingMember struct {
 type countyIndex struct {
 	households map[string]*existingHousehold // by number
 	byID       map[int64]*existingHousehold
-	members    map[string]existingMember // by ID number
+	members    map[[18]byte]existingMember // by ID number (no pointers for the collector to follow)
 }
 
 // Import runs fn in one transaction over the database's writer connection
@@ -321,7 +321,7 @@ func (it *ImportTx) index(county string) (*countyIndex, error) {
 	if ix, ok := it.indexes[county]; ok {
 		return ix, nil
 	}
-	ix := &countyIndex{households: map[string]*existingHousehold{}, byID: map[int64]*existingHousehold{}, members: map[string]existingMember{}}
+	ix := &countyIndex{households: map[string]*existingHousehold{}, byID: map[int64]*existingHousehold{}, members: map[[18]byte]existingMember{}}
 	rows, err := it.tx.query(`SELECT id, region_code, number, category, monitor_type, relocated, housing_priority,
 		dibao, dibao_tier, tekun, phone, address FROM households WHERE county = ?`, county)
 	if err != nil {
@@ -362,7 +362,7 @@ func (it *ImportTx) index(county string) (*countyIndex, error) {
 			}
 			em := existingMember{id: id, hh: hh, head: rel == registry.RelationHead,
 				hash: fieldHash(name, rel, dt, dg, health, sch, school, lab, b01(ins))}
-			ix.members[idn] = em
+			ix.members[idKey(idn)] = em
 			if eh := ix.byID[hh]; eh != nil {
 				eh.members++
 				if em.head && eh.head == "" {
@@ -464,7 +464,7 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 			return nil, err
 		}
 		for i := range h.Members {
-			if em, ok := ix.members[h.Members[i].IDNumber]; ok && em.head {
+			if em, ok := ix.members[idKey(h.Members[i].IDNumber)]; ok && em.head {
 				headListed[em.hh] = true
 			}
 		}
@@ -497,7 +497,7 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 		}
 		for mi := range h.Members {
 			m := &h.Members[mi]
-			em, ok := ix.members[m.IDNumber]
+			em, ok := ix.members[idKey(m.IDNumber)]
 			if !ok {
 				if others {
 					unknown = append(unknown, m.IDNumber)
@@ -543,6 +543,12 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Row < out[j].Row })
 	return out, nil
+}
+
+// idKey is an ID number as a map key (always 18 characters in the table).
+func idKey(id string) (k [18]byte) {
+	copy(k[:], id)
+	return k
 }
 
 func lists(h *ImportHousehold, idNumber string) bool {
@@ -615,7 +621,7 @@ func (it *ImportTx) InsertNew(hs []*ImportHousehold) (rest []*ImportHousehold, c
 		}
 		known := ix.households[h.Number] != nil
 		for i := 0; i < len(h.Members) && !known; i++ {
-			_, known = ix.members[h.Members[i].IDNumber]
+			_, known = ix.members[idKey(h.Members[i].IDNumber)]
 		}
 		if known {
 			rest = append(rest, h)
@@ -771,7 +777,7 @@ func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int))
 		}
 		for i := range h.Members {
 			m := &h.Members[i]
-			em, ok := ix.members[m.IDNumber]
+			em, ok := ix.members[idKey(m.IDNumber)]
 			switch {
 			case !ok:
 				newM = append(newM, memberWrite{h: h, m: m})
@@ -975,7 +981,7 @@ func (it *ImportTx) notListed(hs []*ImportHousehold, idOf map[*ImportHousehold]i
 	for _, h := range hs {
 		ix := it.indexes[h.County]
 		for i := range h.Members {
-			if em, ok := ix.members[h.Members[i].IDNumber]; ok {
+			if em, ok := ix.members[idKey(h.Members[i].IDNumber)]; ok {
 				listed[em.hh]++
 			}
 		}
