@@ -114,12 +114,13 @@ type ImportHousehold struct {
 }
 
 // NewImportHousehold compacts a normalised, validated household (without
-// its members).
+// its members). Its text is kept as given: pass strings that do not hold on
+// to larger text (the importer's are copies already).
 func NewImportHousehold(h *registry.Household, row int) *ImportHousehold {
 	return &ImportHousehold{
-		County: region.CountyOf(h.RegionCode), RegionCode: strings.Clone(h.RegionCode), Number: strings.Clone(h.Number),
+		County: region.CountyOf(h.RegionCode), RegionCode: h.RegionCode, Number: h.Number,
 		Category: h.Category, MonitorType: h.MonitorType, HousingPriority: registry.CanonicalPriority(h.HousingPriority),
-		DibaoTier: h.DibaoTier, Phone: strings.Clone(h.Phone), Address: strings.Clone(h.Address),
+		DibaoTier: h.DibaoTier, Phone: h.Phone, Address: h.Address,
 		Relocated: h.Relocated, Dibao: h.Dibao, Tekun: h.Tekun, Row: int32(row),
 	}
 }
@@ -321,7 +322,14 @@ func (it *ImportTx) index(county string) (*countyIndex, error) {
 	if ix, ok := it.indexes[county]; ok {
 		return ix, nil
 	}
-	ix := &countyIndex{households: map[string]*existingHousehold{}, byID: map[int64]*existingHousehold{}, members: map[[18]byte]existingMember{}}
+	// Sized up front: a county's maps are large, and growing them by
+	// doubling would leave half of them empty.
+	var n int
+	if err := it.tx.queryRow(`SELECT count(*) FROM households WHERE county = ?`, county).Scan(&n); err != nil {
+		return nil, err
+	}
+	ix := &countyIndex{households: make(map[string]*existingHousehold, n), byID: make(map[int64]*existingHousehold, n),
+		members: make(map[[18]byte]existingMember, n*7/2)}
 	rows, err := it.tx.query(`SELECT id, region_code, number, category, monitor_type, relocated, housing_priority,
 		dibao, dibao_tier, tekun, phone, address FROM households WHERE county = ?`, county)
 	if err != nil {
