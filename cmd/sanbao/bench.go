@@ -15,9 +15,12 @@ import (
 // benches are the figures `sanbao bench NAME` measures at scale; their
 // results are recorded in docs/BENCHMARKS.md.
 var benches = map[string]func(ctx context.Context, e *env, args []string) error{
-	"search": benchSearch,
-	"pages":  benchPages,
-	"import": benchImport,
+	"search":     benchSearch,
+	"rules":      benchRules,
+	"pages":      benchPages,
+	"ledger":     benchLedger,
+	"import":     benchImport,
+	"crosscheck": benchCrossCheck,
 }
 
 func init() {

@@ -41,30 +41,40 @@ func (c Coverage) Complete() bool { return c.Visited == c.Total }
 // above scope are left out. The result is sorted by region code, so that a
 // parent precedes its children.
 func Rollup(rows []Status, scope string) []Coverage {
-	type count struct{ total, visited int }
-	villages := map[string]*count{}
+	villages := map[string]*Coverage{}
 	for i := range rows {
 		r := &rows[i]
 		c := villages[r.Region]
 		if c == nil {
-			c = &count{}
+			c = &Coverage{Region: r.Region}
 			villages[r.Region] = c
 		}
-		c.total++
+		c.Total++
 		if r.Visited {
-			c.visited++
+			c.Visited++
 		}
 	}
+	counts := make([]Coverage, 0, len(villages))
+	for _, c := range villages {
+		counts = append(counts, *c)
+	}
+	return RollupCounts(counts, scope)
+}
+
+// RollupCounts is Rollup over counts already made per village (Region,
+// Total and Visited of each; a village may appear more than once): a store
+// counts in SQL and rolls up here.
+func RollupCounts(villages []Coverage, scope string) []Coverage {
 	minLevel := region.Province
 	if scope != "" {
 		minLevel = region.LevelOf(scope)
 	}
 	all := map[string]*Coverage{}
-	for code, c := range villages {
-		if scope != "" && !region.Contains(scope, code) {
+	for _, c := range villages {
+		if scope != "" && !region.Contains(scope, c.Region) {
 			continue
 		}
-		for _, anc := range region.Path(code) {
+		for _, anc := range region.Path(c.Region) {
 			l := region.LevelOf(anc)
 			if l < minLevel {
 				continue
@@ -74,8 +84,8 @@ func Rollup(rows []Status, scope string) []Coverage {
 				cv = &Coverage{Region: anc, Level: l}
 				all[anc] = cv
 			}
-			cv.Total += c.total
-			cv.Visited += c.visited
+			cv.Total += c.Total
+			cv.Visited += c.Visited
 		}
 	}
 	out := make([]Coverage, 0, len(all))

@@ -52,3 +52,24 @@ func TestRollup(t *testing.T) {
 		t.Error("an empty region has nothing missed")
 	}
 }
+
+func TestRollupCountsAgreesWithRollup(t *testing.T) {
+	rows := []Status{
+		{1, "141121100201", true}, {2, "141121100201", false}, {3, "141121101203", false}, {4, "141122100201", true},
+	}
+	counts := []Coverage{
+		{Region: "141121100201", Total: 1, Visited: 1}, {Region: "141121100201", Total: 1}, // a village twice
+		{Region: "141121101203", Total: 1}, {Region: "141122100201", Total: 1, Visited: 1},
+	}
+	for _, scope := range []string{"", "141121000000", "141121100000"} {
+		a, b := Rollup(rows, scope), RollupCounts(counts, scope)
+		if len(a) != len(b) {
+			t.Fatalf("scope %q: %v vs %v", scope, a, b)
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Errorf("scope %q: %+v vs %+v", scope, a[i], b[i])
+			}
+		}
+	}
+}

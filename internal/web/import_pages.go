@@ -378,8 +378,6 @@ func (s *Server) importTemplate(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 // attachment sets the headers of a file download with a Chinese name.
 func attachment(w http.ResponseWriter, name, ctype string) {
 	ascii := strings.Map(func(r rune) rune {

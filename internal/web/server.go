@@ -110,6 +110,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	go s.RunLedgerChecks(ctx, LedgerCheckInterval)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {

@@ -13,6 +13,10 @@ document.addEventListener("change", function (e) {
   var f = e.target.form;
   if (f && f.hasAttribute("data-autosubmit") && e.target.tagName === "SELECT") { f.submit(); }
 });
+// Print a page: <button type="button" data-print>.
+document.addEventListener("click", function (e) {
+  if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
+});
 // A page showing work in progress reloads itself: <div data-refresh="2">.
 (function () {
   var el = document.querySelector("[data-refresh]");
