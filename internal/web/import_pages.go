@@ -276,7 +276,7 @@ func (s *Server) settleJob(ctx context.Context, j *store.ImportJob) {
 		stale = s.Clock.Now().Add(time.Second)
 	}
 	if j.UpdatedAt.Before(stale) {
-		if n, err := s.DB.InterruptImportJobs(ctx, stale); err == nil && n > 0 {
+		if ok, err := s.DB.InterruptImportJob(ctx, j.ID, stale); err == nil && ok {
 			if fresh, err := s.DB.ImportJob(ctx, store.Everywhere, j.ID); err == nil {
 				*j = *fresh
 			}

@@ -155,6 +155,17 @@ func TestImportUploadRunsInTheBackground(t *testing.T) {
 			t.Fatalf("household outside the chosen region:\n%s", body)
 		}
 
+		// A job left "running" by a server that stopped is shown as
+		// interrupted (its transaction was rolled back).
+		stale := &store.ImportJob{RegionCode: "141121000000", AccountID: 1, Username: "county", FileName: "旧.csv", FileSize: 9}
+		if err := db.CreateImportJob(context.Background(), store.Everywhere, stale); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(5 * time.Minute)
+		if _, body, _ = b.Get("/imports/" + strconv.FormatInt(stale.ID, 10)); !strings.Contains(body, "导入中断") || strings.Contains(body, "data-refresh") {
+			t.Fatalf("interrupted job:\n%s", body)
+		}
+
 		// A village cadre may not import, nor see the jobs.
 		c := webtest.Login(t, base, "cadre", "")
 		if st, _, _ := c.Get("/imports"); st != http.StatusForbidden {
