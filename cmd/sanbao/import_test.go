@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"sanbao/internal/audit"
 	"sanbao/internal/registry"
 	"sanbao/internal/store"
 	"sanbao/internal/store/storetest"
@@ -244,6 +245,18 @@ func TestImportExportTemplateCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "未变 40 户") {
 		t.Fatalf("re-import of the export: %d %s", code, out)
 	}
+	// Both are in the audit trail, done by the system.
+	sdb, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, act := range []audit.Action{audit.ActImport, audit.ActExport} {
+		page, err := sdb.AuditEntries(context.Background(), store.Everywhere, store.AuditFilter{Action: act})
+		if err != nil || len(page.Items) == 0 || page.Items[0].Role != "system" {
+			t.Fatalf("%s entries: %+v %v", act, page, err)
+		}
+	}
+	sdb.Close()
 	// A file with an error: exit status 1, the reason, the workbook.
 	b, _ := os.ReadFile(file)
 	bad := filepath.Join(dir, "bad.csv")
