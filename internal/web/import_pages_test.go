@@ -17,6 +17,7 @@ import (
 
 	"sanbao/internal/audit"
 	"sanbao/internal/auth"
+	"sanbao/internal/idcard"
 	"sanbao/internal/registry"
 	"sanbao/internal/sheet"
 	"sanbao/internal/store"
@@ -32,7 +33,8 @@ func registerCSV(n int, broken bool) []byte {
 	for i := 0; i < n; i++ {
 		h := registry.Household{RegionCode: "141121104201", Number: "D" + strconv.Itoa(i), Category: registry.CategoryLifted, Phone: "13912345678"}
 		for j, rel := range []string{"head", "spouse", "child"} {
-			m := registry.Member{Name: "王建" + string(rune('一'+j)), Relation: rel, IDNumber: born(1960+j*20, i*3+j)}
+			birth := time.Date(1950+j*25, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+			m := registry.Member{Name: "王建" + string(rune('一'+j)), Relation: rel, IDNumber: idcard.Make("141121", birth, 10+j)}
 			if broken && i == n-1 && j == 2 {
 				m.IDNumber = m.IDNumber[:17] + "Z"
 			}
