@@ -124,6 +124,7 @@ const (
 	ActReview         Action = "review"          // 审核
 	ActApprove        Action = "approve"         // 审定
 	ActReject         Action = "reject"          // 退回
+	ActSign           Action = "sign"            // 签字 (a visit: 谁排查、谁签字、谁负责)
 )
 
 var actions = []struct {
@@ -155,6 +156,7 @@ var actions = []struct {
 	{ActReview, "审核"},
 	{ActApprove, "审定"},
 	{ActReject, "退回"},
+	{ActSign, "签字"},
 }
 
 // Actions lists the known actions in display order.

@@ -459,7 +459,7 @@ func TestActions(t *testing.T) {
 		}
 	}
 	for _, want := range []Action{"create", "update", "delete", "login", "login_failed", "logout", "lockout",
-		"export", "import", "view_full_id", "password_reset", "account_disable", "token_issue", "token_revoke"} {
+		"export", "import", "view_full_id", "password_reset", "account_disable", "token_issue", "token_revoke", "sign"} {
 		if !want.Known() {
 			t.Errorf("%s missing", want)
 		}

@@ -112,15 +112,3 @@ func candidates(in *Inputs, p *Params) []Candidate {
 	Evaluate(in, p, func(c Candidate) { out = append(out, c) })
 	return out
 }
-
-func same(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

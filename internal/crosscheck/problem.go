@@ -2,9 +2,9 @@ package crosscheck
 
 import (
 	"strconv"
-	"strings"
 
 	"sanbao/internal/ledger"
+	"sanbao/internal/screening"
 )
 
 // ProblemRef is the ledger's source reference of the problem an alert
@@ -15,22 +15,11 @@ func ProblemRef(alertID int64) string { return "alert:" + strconv.FormatInt(aler
 // ProblemDraft is the ledger entry of a confirmed alert: the problem as the
 // department's data showed it and as the village found it on the spot.
 func ProblemDraft(a *Alert) ledger.Draft {
-	var b strings.Builder
-	b.WriteString(a.Title)
-	if len(a.Evidence) > 0 {
-		b.WriteString("（")
-		for i, e := range a.Evidence {
-			if i > 0 {
-				b.WriteString("；")
-			}
-			b.WriteString(e.Label + "：" + e.Value)
-		}
-		b.WriteString("）")
-	}
+	text := (&screening.Finding{Title: a.Title, Evidence: a.Evidence}).Text() // title（label：value；…）
 	if a.Findings != "" {
-		b.WriteString("。村级核实：" + a.Findings)
+		text += "。村级核实：" + a.Findings
 	}
-	desc := []rune(b.String())
+	desc := []rune(text)
 	if len(desc) > 2000 {
 		desc = desc[:2000]
 	}

@@ -1,6 +1,7 @@
 package crosscheck
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -127,7 +128,7 @@ func TestRules(t *testing.T) {
 			if c.assistance != nil {
 				in.Assistance = upload(t, reg, KindAssistance, c.assistance...).Members
 			}
-			if got := alerts(in, p); !same(got, c.want) {
+			if got := alerts(in, p); !slices.Equal(got, c.want) {
 				t.Fatalf("alerts = %v, want %v", got, c.want)
 			}
 			for _, cand := range candidates(in, p) {

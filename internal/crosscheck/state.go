@@ -3,6 +3,8 @@ package crosscheck
 import (
 	"math"
 	"strconv"
+
+	"sanbao/internal/screening"
 )
 
 // State is what a department's roster says about one subject (a member, a
@@ -54,25 +56,16 @@ const (
 
 func numBit(i int) uint16 { return 1 << (8 + i) }
 
-// Tri is a yes/no fact that may be unknown.
-type Tri int8
+// Tri is a yes/no fact that may be unknown: screening's, so that a flag of
+// a roster and a fact of a visit read alike.
+type Tri = screening.Tri
 
+// The values of a Tri.
 const (
-	Unknown Tri = iota
-	No
-	Yes
+	Unknown = screening.Unknown
+	No      = screening.No
+	Yes     = screening.Yes
 )
-
-// Label is the Chinese rendering.
-func (t Tri) Label() string {
-	switch t {
-	case Yes:
-		return "是"
-	case No:
-		return "否"
-	}
-	return "未填写"
-}
 
 // Flag returns a flag of the state.
 func (s *State) Flag(f int) Tri {

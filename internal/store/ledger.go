@@ -479,8 +479,11 @@ func (db *DB) CreateProblem(ctx context.Context, sc Scope, d ledger.Draft, by le
 	return p, nil
 }
 
-// createProblemTx is CreateProblem inside a caller's transaction.
-func createProblemTx(tx *Tx, sc Scope, d ledger.Draft, by ledger.Actor, now time.Time) (*ledger.Problem, error) {
+// createProblemTx is CreateProblem inside a caller's transaction. prepare,
+// when given, completes the new problem before it is numbered and written
+// (fields a Draft does not carry, such as the task force and lead unit, set
+// together with the first event's data).
+func createProblemTx(tx *Tx, sc Scope, d ledger.Draft, by ledger.Actor, now time.Time, prepare ...func(*ledger.Problem)) (*ledger.Problem, error) {
 	if d.HouseholdID > 0 {
 		village, err := householdRegion(tx, sc, d.HouseholdID)
 		if err != nil {
@@ -498,6 +501,9 @@ func createProblemTx(tx *Tx, sc Scope, d ledger.Draft, by ledger.Actor, now time
 	p, err := ledger.New(d, by, now)
 	if err != nil {
 		return nil, err
+	}
+	for _, fn := range prepare {
+		fn(p)
 	}
 	if err := checkProblemRegion(tx, sc, p.Region); err != nil {
 		return nil, err

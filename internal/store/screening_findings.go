@@ -38,6 +38,10 @@ type FindingRecord struct {
 	RaisedRun   int64                `json:"raised_run"`
 	ResolvedAt  time.Time            `json:"resolved_at,omitzero"`
 	ResolvedRun int64                `json:"resolved_run,omitempty"`
+	// ProblemID and ProblemNumber name the problem of the ledger the finding
+	// was turned into (FindingToProblem); 0 and "" while it is not.
+	ProblemID     int64  `json:"problem_id,omitempty"`
+	ProblemNumber string `json:"problem_number,omitempty"`
 
 	HouseholdNumber string `json:"household_number"`
 	HeadName        string `json:"head_name"`
@@ -71,17 +75,19 @@ type FindingPage struct {
 }
 
 const findingCols = `f.id, f.finding_key, f.household_id, f.member_id, f.region_code, f.rule, f.item, f.dimension, f.title,
-	f.evidence, f.source, f.status, f.raised_at, f.raised_run, f.resolved_at, f.resolved_run, h.number,
+	f.evidence, f.source, f.status, f.raised_at, f.raised_run, f.resolved_at, f.resolved_run, f.problem_id, COALESCE(pr.number, ''), h.number,
 	COALESCE((SELECT hm.name FROM members hm WHERE hm.household_id = f.household_id AND hm.relation = 'head' ORDER BY hm.id LIMIT 1), ''),
 	COALESCE(m.name, '')`
 
-const findingFrom = ` FROM findings f JOIN households h ON h.id = f.household_id LEFT JOIN members m ON m.id = f.member_id`
+const findingFrom = ` FROM findings f JOIN households h ON h.id = f.household_id LEFT JOIN members m ON m.id = f.member_id
+	LEFT JOIN problems pr ON pr.id = f.problem_id AND pr.county = f.county`
 
 func scanFinding(sc scanner) (*FindingRecord, error) {
 	var f FindingRecord
 	var ev, src, raised, resolved string
 	if err := sc.Scan(&f.ID, &f.Key, &f.HouseholdID, &f.MemberID, &f.Region, &f.Rule, &f.Item, &f.Dimension, &f.Title,
-		&ev, &src, &f.Status, &raised, &f.RaisedRun, &resolved, &f.ResolvedRun, &f.HouseholdNumber, &f.HeadName, &f.MemberName); err != nil {
+		&ev, &src, &f.Status, &raised, &f.RaisedRun, &resolved, &f.ResolvedRun, &f.ProblemID, &f.ProblemNumber,
+		&f.HouseholdNumber, &f.HeadName, &f.MemberName); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(ev), &f.Evidence); err != nil {

@@ -15,7 +15,7 @@ import (
 )
 
 // ActSign is the audit action of signing a visit (签字).
-const ActSign audit.Action = "sign"
+const ActSign = audit.ActSign
 
 // VisitRecord is a stored visit: what the cadre recorded and signed, and
 // what the store knows about it since.

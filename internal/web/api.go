@@ -65,6 +65,7 @@ var apiRoutes = []apiRoute{
 	{"GET", "/api/v1/visits/{id}", (*Server).apiVisit},
 	{"POST", "/api/v1/visits/{id}/sign", (*Server).apiSignVisit},
 	{"GET", "/api/v1/findings", (*Server).apiFindings},
+	{"POST", "/api/v1/findings/{id}/problem", (*Server).apiFindingToProblem},
 	{"GET", "/api/v1/check-items", (*Server).apiCheckItems},
 	{"POST", "/api/v1/check-items", (*Server).apiCreateCheckItem},
 	{"GET", "/api/v1/rules", (*Server).apiRules},

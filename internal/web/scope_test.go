@@ -53,6 +53,8 @@ type scopeRecord struct {
 	Campaign int64  // an intensive campaign over the village
 	Visit    string // a draft visit of the household (by the village's cadre)
 	Photo    string // a photo of the household
+
+	Finding int64 // an open finding of the rules about the household (findingFixture)
 	// Cross-check records of the village's county (crosscheck_test.go).
 	UploadID, AlertID, AttachmentID int64
 }
@@ -99,6 +101,8 @@ var paramFixtures = []struct {
 	{"/api/v1/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/visits/", "id", func(r *scopeRecord) string { return r.Visit }},
 	{"/api/v1/photos/", "key", func(r *scopeRecord) string { return r.Photo }},
+	{"/api/v1/findings/", "id", func(r *scopeRecord) string { return itoa(r.Finding) }},
+	{"/findings/", "id", func(r *scopeRecord) string { return itoa(r.Finding) }},
 	{"/imports/", "id", func(r *scopeRecord) string { return itoa(r.ImportJob) }},
 	{"/api/v1/roster-uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
 	{"/roster/uploads/", "id", func(r *scopeRecord) string { return itoa(r.UploadID) }},
@@ -200,8 +204,12 @@ func snapshot(t *testing.T, db *store.DB, rec *scopeRecord) string {
 		t.Fatal(err)
 	}
 	files, _ := db.EvidenceFiles(ctx, store.Everywhere, rec.Problem)
+	f, err := db.Finding(ctx, store.Everywhere, rec.Finding)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := json.Marshal([]any{h, a.Disabled, a.PasswordHash, a.DisplayName, a.Role, a.RegionCode, toks[0].RevokedAt, nh, nm,
-		p.State, len(p.History), p.Remarks, len(files)})
+		p.State, len(p.History), p.Remarks, len(files), f.ProblemID})
 	return string(b)
 }
 
@@ -247,6 +255,7 @@ func buildScopeWorld(t *testing.T, db *store.DB) []*scopeRecord {
 		}
 		rec.Evidence = f.Key
 		screeningFixtures(t, db, rec)
+		findingFixture(t, db, rec)
 		job := &store.ImportJob{RegionCode: v.code, AccountID: rec.Account.ID, Username: rec.Account.Username, FileName: "scope.csv", FileSize: 1}
 		if err := db.CreateImportJob(ctx, store.Everywhere, job); err != nil {
 			t.Fatal(err)

@@ -245,12 +245,23 @@ type findingRow struct {
 	DimLabel string
 	Village  string
 	Text     string
+	// ToLedger offers the form that turns the finding into a problem of the
+	// ledger (screening_ledger.go): an open finding not yet in the ledger,
+	// to an account that reports problems; CSRF is the form's token.
+	ToLedger bool
+	CSRF     string
 }
 
 func (s *Server) findingRows(r *http.Request, fs []*store.FindingRecord) []findingRow {
+	me := identityOf(r)
+	report := me != nil && me.Can(auth.CapLedgerReport)
 	out := make([]findingRow, len(fs))
 	for i, f := range fs {
-		out[i] = findingRow{FindingRecord: f, DimLabel: dimLabel(f.Dimension), Village: s.regionLabel(r, f.Region), Text: f.Text()}
+		out[i] = findingRow{FindingRecord: f, DimLabel: dimLabel(f.Dimension), Village: s.regionLabel(r, f.Region), Text: f.Text(),
+			ToLedger: report && f.ProblemID == 0 && f.Status == store.FindingOpen}
+		if out[i].ToLedger {
+			out[i].CSRF = me.CSRF
+		}
 	}
 	return out
 }
