@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"sanbao/internal/audit"
 	"sanbao/internal/registry"
 	"sanbao/internal/store"
 	"sanbao/internal/store/storetest"
@@ -207,5 +208,67 @@ func rewritePhones(t *testing.T, from, to string) {
 	w.Flush()
 	if err := w.Error(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestImportExportTemplateCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "cli.db")
+	run := func(args ...string) (int, string, string) {
+		e, out, errb := testEnv(nil)
+		return Main(context.Background(), args, e), out.String(), errb.String()
+	}
+	if code, out, errb := run("template", "households", "-o", filepath.Join(dir, "t.xlsx")); code != 0 || !strings.Contains(out, "t.xlsx") {
+		t.Fatalf("template: %d %s %s", code, out, errb)
+	}
+	file := filepath.Join(dir, "county.csv")
+	if code, _, errb := run("demo", "--db", db, "--households", "40", "--csv", file); code != 0 {
+		t.Fatalf("demo --csv: %s", errb)
+	}
+	code, out, errb := run("import", "households", file, "--db", db, "--dry-run")
+	if code != 0 || !strings.Contains(out, "检查通过（试运行，未写入）：新增 40 户") {
+		t.Fatalf("dry run: %d %s %s", code, out, errb)
+	}
+	code, out, _ = run("import", "households", file, "--region", "141121", "--db", db)
+	if code != 0 || !strings.Contains(out, "导入完成：新增 40 户") {
+		t.Fatalf("import: %d %s", code, out)
+	}
+	if _, err := os.Stat(strings.TrimSuffix(file, ".csv") + ".errors.xlsx"); !os.IsNotExist(err) {
+		t.Fatal("an import without errors left an error workbook")
+	}
+	export := filepath.Join(dir, "export.xlsx")
+	code, out, errb = run("export", "households", "--region", "141121", "-o", export, "--db", db)
+	if code != 0 || !strings.Contains(out, "已导出 40 户") {
+		t.Fatalf("export: %d %s %s", code, out, errb)
+	}
+	code, out, _ = run("import", "households", export, "--db", db)
+	if code != 0 || !strings.Contains(out, "未变 40 户") {
+		t.Fatalf("re-import of the export: %d %s", code, out)
+	}
+	// Both are in the audit trail, done by the system.
+	sdb, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, act := range []audit.Action{audit.ActImport, audit.ActExport} {
+		page, err := sdb.AuditEntries(context.Background(), store.Everywhere, store.AuditFilter{Action: act})
+		if err != nil || len(page.Items) == 0 || page.Items[0].Role != "system" {
+			t.Fatalf("%s entries: %+v %v", act, page, err)
+		}
+	}
+	sdb.Close()
+	// A file with an error: exit status 1, the reason, the workbook.
+	b, _ := os.ReadFile(file)
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte(strings.Replace(string(b), ",户主,", ",邻居,", 1)), 0o644)
+	code, out, errb = run("import", "households", bad, "--db", db)
+	if code != 1 || !strings.Contains(out, "「与户主关系」“邻居”不是有效值") || !strings.Contains(errb, "导入未进行") {
+		t.Fatalf("bad file: %d %s %s", code, out, errb)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.errors.xlsx")); err != nil {
+		t.Fatalf("no error workbook: %v", err)
+	}
+	if code, _, _ := run("import", "households", bad, "extra", "--db", db); code != 2 {
+		t.Fatal("two files accepted")
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/idcard"
 	"sanbao/internal/region"
@@ -25,6 +27,8 @@ type ExportOptions struct {
 	Mask bool
 	// Title is written above the header of an XLSX ("" for none).
 	Title string
+	// Where names the region in the audit trail ("" for its code).
+	Where string
 	// Progress, when set, is called about every 200 ms with members written.
 	Progress func(rows int)
 }
@@ -43,7 +47,8 @@ const MaskedNote = "本文件中的身份证号和联系电话已脱敏（中间
 // register (the import template's columns, so that an unmasked export
 // imports back unchanged), streamed row by row: XLSX continues on further
 // worksheets beyond 1,048,576 rows. Every value is written as text, never
-// as a formula.
+// as a formula. The export is recorded in the audit trail (actor from ctx)
+// before anything is written.
 func Export(ctx context.Context, db *store.DB, w io.Writer, opts ExportOptions) (ExportResult, error) {
 	var res ExportResult
 	root := opts.Region
@@ -59,6 +64,28 @@ func Export(ctx context.Context, db *store.DB, w io.Writer, opts ExportOptions) 
 			return res, apperr.New(apperr.NotFound, "区域%s不在您的管辖范围内", code)
 		}
 		root = code
+	}
+	// Recorded before anything is handed out; the command line acts as
+	// the system, the web as the account (the actor of ctx).
+	scope := opts.Scope
+	if root != "*" {
+		scope = store.ScopeOf(root)
+	}
+	nh, nm, err := db.Counts(ctx, scope)
+	if err != nil {
+		return res, err
+	}
+	kind := "完整号码"
+	if opts.Mask {
+		kind = "脱敏"
+	}
+	where := opts.Where
+	if where == "" {
+		where = root
+	}
+	if err := db.Record(ctx, store.Change{Action: audit.ActExport, Object: "household", Region: strings.TrimPrefix(root, "*"),
+		Detail: fmt.Sprintf("导出%s农户花名册（%s，%s）%d户%d人", where, opts.Format, kind, nh, nm)}); err != nil {
+		return res, err
 	}
 	names, err := db.SubtreeNames(ctx, root)
 	if err != nil {

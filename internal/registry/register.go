@@ -261,10 +261,15 @@ func ParseRow(get func(key string) string, now time.Time, v *apperr.Validation) 
 	h.Number = cell("number")
 	if utf8.RuneCountInString(h.Number) > 40 {
 		bad("number", "不能超过40个字符")
+	} else if scientific(h.Number) {
+		bad("number", "“%s”是被 Excel 存成数值（科学计数法）的户编号，后几位已丢失；请把该列设为文本格式后重新填写", h.Number)
 	}
 	h.Township = cell(ColTownship)
 	h.Village = cell(ColVillage)
 	h.RegionCode = cell("region_code")
+	if scientific(h.RegionCode) {
+		bad("region_code", "“%s”是被 Excel 存成数值（科学计数法）的区划代码；请把该列设为文本格式后重新填写", h.RegionCode)
+	}
 	if s := cell("category"); s != "" {
 		cat, mt, ok := parseCategory(s)
 		if !ok {
@@ -660,9 +665,26 @@ func isoDate(s string) (time.Time, bool) {
 	return t, true
 }
 
+// scientific reports a number Excel wrote in scientific notation
+// ("1.41121E+15"): the digits of a long code are lost.
+func scientific(s string) bool {
+	i := strings.IndexAny(s, "Ee")
+	if i <= 0 || i == len(s)-1 {
+		return false
+	}
+	for j, c := range s {
+		switch {
+		case c >= '0' && c <= '9', j == i, c == '.' && j < i, (c == '+' || c == '-') && j == i+1:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // excelNumberHint explains ID numbers Excel turned into numbers.
 func excelNumberHint(id string) string {
-	if strings.ContainsAny(id, "Ee") && strings.ContainsAny(id, ".+") {
+	if scientific(id) {
 		return "“" + id + "”是被 Excel 存成数值（科学计数法）的身份证号，后几位已丢失；请把该列设为文本格式后重新填写"
 	}
 	if strings.Contains(id, "*") {

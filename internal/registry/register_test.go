@@ -101,6 +101,8 @@ func TestParseRowRefusesWithTheColumnAndReason(t *testing.T) {
 		{map[string]string{"id_number": bad}, "id_number", "校验位错误"},
 		{map[string]string{"id_number": "1.41121196805E+17"}, "id_number", "科学计数法"},
 		{map[string]string{"id_number": "1411**********0111"}, "id_number", "脱敏"},
+		{map[string]string{"number": "1.41121104201E+15"}, "number", "科学计数法"},
+		{map[string]string{"region_code": "1.41121E+11"}, "region_code", "科学计数法"},
 		{map[string]string{"id_number": "141121196805011000"}, "id_number", "后几位已丢失"},
 		{map[string]string{"id_number": ""}, "id_number", "不能为空"},
 		{map[string]string{"birth_date": "1968-05-02"}, "birth_date", "不一致"},

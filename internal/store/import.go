@@ -114,12 +114,13 @@ type ImportHousehold struct {
 }
 
 // NewImportHousehold compacts a normalised, validated household (without
-// its members).
+// its members). Its text is kept as given: pass strings that do not hold on
+// to larger text (the importer's are copies already).
 func NewImportHousehold(h *registry.Household, row int) *ImportHousehold {
 	return &ImportHousehold{
-		County: region.CountyOf(h.RegionCode), RegionCode: strings.Clone(h.RegionCode), Number: strings.Clone(h.Number),
+		County: region.CountyOf(h.RegionCode), RegionCode: h.RegionCode, Number: h.Number,
 		Category: h.Category, MonitorType: h.MonitorType, HousingPriority: registry.CanonicalPriority(h.HousingPriority),
-		DibaoTier: h.DibaoTier, Phone: strings.Clone(h.Phone), Address: strings.Clone(h.Address),
+		DibaoTier: h.DibaoTier, Phone: h.Phone, Address: h.Address,
 		Relocated: h.Relocated, Dibao: h.Dibao, Tekun: h.Tekun, Row: int32(row),
 	}
 }
@@ -210,7 +211,7 @@ type existingMember struct {
 type countyIndex struct {
 	households map[string]*existingHousehold // by number
 	byID       map[int64]*existingHousehold
-	members    map[string]existingMember // by ID number
+	members    map[[18]byte]existingMember // by ID number (no pointers for the collector to follow)
 }
 
 // Import runs fn in one transaction over the database's writer connection
@@ -321,7 +322,14 @@ func (it *ImportTx) index(county string) (*countyIndex, error) {
 	if ix, ok := it.indexes[county]; ok {
 		return ix, nil
 	}
-	ix := &countyIndex{households: map[string]*existingHousehold{}, byID: map[int64]*existingHousehold{}, members: map[string]existingMember{}}
+	// Sized up front: a county's maps are large, and growing them by
+	// doubling would leave half of them empty.
+	var n int
+	if err := it.tx.queryRow(`SELECT count(*) FROM households WHERE county = ?`, county).Scan(&n); err != nil {
+		return nil, err
+	}
+	ix := &countyIndex{households: make(map[string]*existingHousehold, n), byID: make(map[int64]*existingHousehold, n),
+		members: make(map[[18]byte]existingMember, n*7/2)}
 	rows, err := it.tx.query(`SELECT id, region_code, number, category, monitor_type, relocated, housing_priority,
 		dibao, dibao_tier, tekun, phone, address FROM households WHERE county = ?`, county)
 	if err != nil {
@@ -362,7 +370,7 @@ func (it *ImportTx) index(county string) (*countyIndex, error) {
 			}
 			em := existingMember{id: id, hh: hh, head: rel == registry.RelationHead,
 				hash: fieldHash(name, rel, dt, dg, health, sch, school, lab, b01(ins))}
-			ix.members[idn] = em
+			ix.members[idKey(idn)] = em
 			if eh := ix.byID[hh]; eh != nil {
 				eh.members++
 				if em.head && eh.head == "" {
@@ -464,7 +472,7 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 			return nil, err
 		}
 		for i := range h.Members {
-			if em, ok := ix.members[h.Members[i].IDNumber]; ok && em.head {
+			if em, ok := ix.members[idKey(h.Members[i].IDNumber)]; ok && em.head {
 				headListed[em.hh] = true
 			}
 		}
@@ -497,7 +505,7 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 		}
 		for mi := range h.Members {
 			m := &h.Members[mi]
-			em, ok := ix.members[m.IDNumber]
+			em, ok := ix.members[idKey(m.IDNumber)]
 			if !ok {
 				if others {
 					unknown = append(unknown, m.IDNumber)
@@ -543,6 +551,12 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Row < out[j].Row })
 	return out, nil
+}
+
+// idKey is an ID number as a map key (always 18 characters in the table).
+func idKey(id string) (k [18]byte) {
+	copy(k[:], id)
+	return k
 }
 
 func lists(h *ImportHousehold, idNumber string) bool {
@@ -615,7 +629,7 @@ func (it *ImportTx) InsertNew(hs []*ImportHousehold) (rest []*ImportHousehold, c
 		}
 		known := ix.households[h.Number] != nil
 		for i := 0; i < len(h.Members) && !known; i++ {
-			_, known = ix.members[h.Members[i].IDNumber]
+			_, known = ix.members[idKey(h.Members[i].IDNumber)]
 		}
 		if known {
 			rest = append(rest, h)
@@ -771,7 +785,7 @@ func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int))
 		}
 		for i := range h.Members {
 			m := &h.Members[i]
-			em, ok := ix.members[m.IDNumber]
+			em, ok := ix.members[idKey(m.IDNumber)]
 			switch {
 			case !ok:
 				newM = append(newM, memberWrite{h: h, m: m})
@@ -975,7 +989,7 @@ func (it *ImportTx) notListed(hs []*ImportHousehold, idOf map[*ImportHousehold]i
 	for _, h := range hs {
 		ix := it.indexes[h.County]
 		for i := range h.Members {
-			if em, ok := ix.members[h.Members[i].IDNumber]; ok {
+			if em, ok := ix.members[idKey(h.Members[i].IDNumber)]; ok {
 				listed[em.hh]++
 			}
 		}

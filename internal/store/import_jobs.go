@@ -95,22 +95,22 @@ func (db *DB) FinishImportJob(ctx context.Context, id int64, status, message, re
 	})
 }
 
-// InterruptImportJobs marks jobs still "running" that have not reported
-// since before as failed: their server stopped (their transaction was
-// rolled back, nothing was imported). It returns how many.
-func (db *DB) InterruptImportJobs(ctx context.Context, before time.Time) (int64, error) {
+// InterruptImportJob marks a job still "running" that has not reported
+// since before as failed: its server stopped (its transaction was rolled
+// back, nothing was imported). It reports whether it did.
+func (db *DB) InterruptImportJob(ctx context.Context, id int64, before time.Time) (bool, error) {
 	var n int64
 	now := ts(db.now())
 	err := db.write(ctx, func(tx *Tx) error {
 		res, err := tx.exec(`UPDATE import_jobs SET status = ?, message = ?, updated_at = ?, finished_at = ?
-			WHERE status = ? AND updated_at < ?`, JobFailed, "导入中断（服务器重启或停止），数据未作任何改动，请重新导入", now, now, JobRunning, ts(before))
+			WHERE id = ? AND status = ? AND updated_at < ?`, JobFailed, "导入中断（服务器重启或停止），数据未作任何改动，请重新导入", now, now, id, JobRunning, ts(before))
 		if err != nil {
 			return err
 		}
 		n, err = res.RowsAffected()
 		return err
 	})
-	return n, err
+	return n > 0, err
 }
 
 const importJobCols = `id, county, region_code, account_id, username, file_name, file_size, options, status, phase,

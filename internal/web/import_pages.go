@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"sanbao/internal/apperr"
-	"sanbao/internal/audit"
 	"sanbao/internal/auth"
 	"sanbao/internal/clock"
 	"sanbao/internal/importer"
@@ -276,7 +275,7 @@ func (s *Server) settleJob(ctx context.Context, j *store.ImportJob) {
 		stale = s.Clock.Now().Add(time.Second)
 	}
 	if j.UpdatedAt.Before(stale) {
-		if n, err := s.DB.InterruptImportJobs(ctx, stale); err == nil && n > 0 {
+		if ok, err := s.DB.InterruptImportJob(ctx, j.ID, stale); err == nil && ok {
 			if fresh, err := s.DB.ImportJob(ctx, store.Everywhere, j.ID); err == nil {
 				*j = *fresh
 			}
@@ -392,8 +391,8 @@ func attachment(w http.ResponseWriter, name, ctype string) {
 }
 
 // householdExport streams the register of a region in the scope: masked,
-// or with full numbers for a role that may reveal them and asks to. It is
-// recorded in the audit trail before the file is sent.
+// or with full numbers for a role that may reveal them and asks to
+// (importer.Export records it in the audit trail before the file is sent).
 func (s *Server) householdExport(w http.ResponseWriter, r *http.Request) error {
 	me := identityOf(r)
 	vals, err := s.readForm(r, nil)
@@ -417,19 +416,7 @@ func (s *Server) householdExport(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.Forbidden, "您的账号不能导出完整的身份证号和电话，请导出脱敏文件")
 	}
 	mask := !full && !auth.SeesFullID(me.Account.Role)
-	nh, nm, err := s.DB.Counts(r.Context(), store.ScopeOf(regionCode))
-	if err != nil {
-		return err
-	}
 	where := s.regionLabel(r, regionCode)
-	kind := "完整号码"
-	if mask {
-		kind = "脱敏"
-	}
-	if err := s.DB.Record(r.Context(), store.Change{Action: audit.ActExport, Object: "household", Region: regionCode,
-		Detail: fmt.Sprintf("导出%s农户花名册（%s，%s）%d户%d人", where, format, kind, nh, nm)}); err != nil {
-		return err
-	}
 	name := fmt.Sprintf("%s农户花名册-%s", where, s.Clock.Now().In(clock.China).Format("20060102"))
 	if mask {
 		name += "-脱敏仅供查阅"
@@ -441,7 +428,7 @@ func (s *Server) householdExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	cw := &countingWriter{w: w}
 	_, err = importer.Export(r.Context(), s.DB, cw, importer.ExportOptions{Scope: me.Scope, Region: regionCode, Format: format,
-		Mask: mask, Title: where + "农户花名册"})
+		Mask: mask, Title: where + "农户花名册", Where: where})
 	if err != nil && cw.n == 0 {
 		w.Header().Del("Content-Disposition")
 		return err

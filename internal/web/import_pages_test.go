@@ -17,6 +17,7 @@ import (
 
 	"sanbao/internal/audit"
 	"sanbao/internal/auth"
+	"sanbao/internal/idcard"
 	"sanbao/internal/registry"
 	"sanbao/internal/sheet"
 	"sanbao/internal/store"
@@ -32,7 +33,8 @@ func registerCSV(n int, broken bool) []byte {
 	for i := 0; i < n; i++ {
 		h := registry.Household{RegionCode: "141121104201", Number: "D" + strconv.Itoa(i), Category: registry.CategoryLifted, Phone: "13912345678"}
 		for j, rel := range []string{"head", "spouse", "child"} {
-			m := registry.Member{Name: "王建" + string(rune('一'+j)), Relation: rel, IDNumber: born(1960+j*20, i*3+j)}
+			birth := time.Date(1950+j*25, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+			m := registry.Member{Name: "王建" + string(rune('一'+j)), Relation: rel, IDNumber: idcard.Make("141121", birth, 10+j)}
 			if broken && i == n-1 && j == 2 {
 				m.IDNumber = m.IDNumber[:17] + "Z"
 			}
@@ -153,6 +155,17 @@ func TestImportUploadRunsInTheBackground(t *testing.T) {
 		body = waitJob(t, b, "/imports/3")
 		if !strings.Contains(body, "不在本次导入的区域") {
 			t.Fatalf("household outside the chosen region:\n%s", body)
+		}
+
+		// A job left "running" by a server that stopped is shown as
+		// interrupted (its transaction was rolled back).
+		stale := &store.ImportJob{RegionCode: "141121000000", AccountID: 1, Username: "county", FileName: "旧.csv", FileSize: 9}
+		if err := db.CreateImportJob(context.Background(), store.Everywhere, stale); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(5 * time.Minute)
+		if _, body, _ = b.Get("/imports/" + strconv.FormatInt(stale.ID, 10)); !strings.Contains(body, "导入中断") || strings.Contains(body, "data-refresh") {
+			t.Fatalf("interrupted job:\n%s", body)
 		}
 
 		// A village cadre may not import, nor see the jobs.
