@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"sanbao/internal/apperr"
+	"sanbao/internal/auth"
 	"sanbao/internal/store"
 )
 
@@ -104,6 +105,17 @@ func (s *Server) scope(r *http.Request) (store.Scope, error) {
 		return store.Scope{}, apperr.New(apperr.Unauthenticated, "请先登录")
 	}
 	return id.Scope, nil
+}
+
+// scopedID checks a capability and returns the account's scope and the
+// record ID of the path.
+func (s *Server) scopedID(r *http.Request, cap auth.Capability) (store.Scope, int64, error) {
+	sc, err := s.scopeFor(r, cap)
+	if err != nil {
+		return sc, 0, err
+	}
+	id, err := pathID(r, "id")
+	return sc, id, err
 }
 
 func pathID(r *http.Request, name string) (int64, error) {

@@ -113,11 +113,7 @@ func (s *Server) revealHousehold(r *http.Request, sc store.Scope, id int64) (*re
 }
 
 func (s *Server) apiRevealMember(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewFullID)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewFullID)
 	if err != nil {
 		return err
 	}
@@ -130,11 +126,7 @@ func (s *Server) apiRevealMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiRevealHousehold(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewFullID)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewFullID)
 	if err != nil {
 		return err
 	}

@@ -241,11 +241,7 @@ func (s *Server) apiRosterUploads(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiRosterUpload(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapUploadRoster)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapUploadRoster)
 	if err != nil {
 		return err
 	}
@@ -268,11 +264,7 @@ func rejectsAllowed(me *Identity, up *crosscheck.Upload) error {
 }
 
 func (s *Server) apiRosterErrors(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapUploadRoster)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapUploadRoster)
 	if err != nil {
 		return err
 	}
@@ -343,11 +335,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}
@@ -409,11 +397,7 @@ func (s *Server) verifyAlert(r *http.Request, sc store.Scope, id int64, in cross
 }
 
 func (s *Server) apiVerifyAlert(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapVerifyAlert)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapVerifyAlert)
 	if err != nil {
 		return err
 	}
@@ -453,11 +437,7 @@ func (s *Server) apiVerifyAlert(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiAlertAttachment(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewReports)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewReports)
 	if err != nil {
 		return err
 	}

@@ -158,11 +158,7 @@ func (s *Server) apiCreateHousehold(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) apiHousehold(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewRegistry)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -176,11 +172,7 @@ func (s *Server) apiHousehold(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUpdateHousehold(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapEditRegistry)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapEditRegistry)
 	if err != nil {
 		return err
 	}
@@ -262,11 +254,7 @@ func (s *Server) apiCreateMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapViewRegistry)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapViewRegistry)
 	if err != nil {
 		return err
 	}
@@ -280,11 +268,7 @@ func (s *Server) apiMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUpdateMember(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scopeFor(r, auth.CapEditRegistry)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
+	sc, id, err := s.scopedID(r, auth.CapEditRegistry)
 	if err != nil {
 		return err
 	}

@@ -91,17 +91,6 @@ func (s *Server) apiCreateCampaign(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// scopedID checks a capability and returns the account's scope and the
-// record ID of the path.
-func (s *Server) scopedID(r *http.Request, cap auth.Capability) (store.Scope, int64, error) {
-	sc, err := s.scopeFor(r, cap)
-	if err != nil {
-		return sc, 0, err
-	}
-	id, err := pathID(r, "id")
-	return sc, id, err
-}
-
 func (s *Server) campaignOf(r *http.Request, cap auth.Capability) (store.Scope, *screening.Campaign, error) {
 	sc, id, err := s.scopedID(r, cap)
 	if err != nil {
