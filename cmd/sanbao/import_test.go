@@ -57,6 +57,12 @@ func dbFingerprint(t *testing.T, dsn string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The indexes too: a first import drops and builds them again.
+	idx, err := db.RegistryIndexes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(h, strings.Join(idx, "\n"))
 	return fmt.Sprintf("%d:%s", n, hex.EncodeToString(h.Sum(nil)))
 }
 

@@ -807,6 +807,11 @@ func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, e
 		if err != nil {
 			return err
 		}
+		if err := it.Finish(); apperr.Is(err, apperr.Conflict) {
+			return errRestart // an ID number twice among new households: the plain path says where
+		} else if err != nil {
+			return err
+		}
 		addCounts(&counts, c)
 		r.res.ImportCounts = counts
 		r.res.Committed = counts.HouseholdsAdded+counts.HouseholdsChanged > 0

@@ -3,6 +3,7 @@ package importer_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -665,6 +666,69 @@ func TestImportIsAudited(t *testing.T) {
 		importer.Run(actx, db, writeFile(t, sheet.FormatCSV, rows(a, b)), importer.Options{Scope: county, Now: testNow, DryRun: true})
 		if after := len(entries(store.AuditFilter{Limit: 500})); after != before {
 			t.Fatalf("dry run wrote %d entries", after-before)
+		}
+	})
+}
+
+// A county's first import into an empty registry drops the registry's
+// secondary indexes and builds them after the rows: they must all be back,
+// exactly, and still refuse what they refused before.
+func TestFirstImportBuildsTheIndexesAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		before, err := db.RegistryIndexes(ctx)
+		if err != nil || len(before) < 8 {
+			t.Fatalf("indexes before: %v %v", before, err)
+		}
+		rs := demoRows(t, db, 80)
+		res, report := run(t, db, writeFile(t, sheet.FormatCSV, rs), importer.Options{})
+		if !res.OK() || report != nil || res.HouseholdsAdded != 80 {
+			t.Fatalf("first import: %s %v", res.Summary(), res.Problems)
+		}
+		after, err := db.RegistryIndexes(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(before, "\n") != strings.Join(after, "\n") {
+			t.Fatalf("indexes after the first import differ:\nbefore:\n%s\nafter:\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
+		}
+		// The rebuilt unique index still holds: the same person in a new
+		// household of a second file is refused, and nothing changes.
+		fp := fingerprint(t, db)
+		x := family(villageA, "X0001", 90)
+		x.members[0].IDNumber = rs[0][col("id_number")]
+		x.members[0].Name = rs[0][col("name")]
+		res, _ = run(t, db, writeFile(t, sheet.FormatCSV, rows(x)), importer.Options{})
+		if res.OK() || res.Committed || !strings.Contains(fmt.Sprint(res.Problems), "一人只能在一户") {
+			t.Fatalf("a registered person in a new household: %s %v", res.Summary(), res.Problems)
+		}
+		if fingerprint(t, db) != fp {
+			t.Fatal("a refused file changed the registry")
+		}
+	})
+}
+
+// Two new households of a first import naming the same person: the rebuilt
+// unique index refuses the rows, and the import answers with both rows, as
+// for any other file.
+func TestFirstImportFindsAPersonTwiceAcrossNewHouseholds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		before, _ := db.RegistryIndexes(ctx)
+		var hs []hh
+		for i := 0; i < 30; i++ {
+			hs = append(hs, family(villageA, fmt.Sprintf("A%04d", i+1), i+1))
+		}
+		hs[25].members[2].IDNumber = hs[3].members[2].IDNumber
+		res, _ := run(t, db, writeFile(t, sheet.FormatCSV, rows(hs...)), importer.Options{})
+		if res.OK() || res.Committed || !strings.Contains(fmt.Sprint(res.Problems), "重复") {
+			t.Fatalf("%s %v", res.Summary(), res.Problems)
+		}
+		if nh, nm, _ := db.Counts(ctx, store.Everywhere); nh != 0 || nm != 0 {
+			t.Fatalf("written: %d households, %d members", nh, nm)
+		}
+		if after, _ := db.RegistryIndexes(ctx); strings.Join(before, "\n") != strings.Join(after, "\n") {
+			t.Fatalf("indexes differ after a refused first import:\n%s\n%s", strings.Join(before, "\n"), strings.Join(after, "\n"))
 		}
 	})
 }

@@ -710,6 +710,11 @@ func foldSpace(s string) string {
 	if ascii {
 		return s
 	}
+	// Full-width forms are U+FF01–U+FF5E (bytes EF BC/BD …) and the
+	// ideographic space U+3000 (E3 80 80): without them nothing folds.
+	if strings.IndexByte(s, 0xEF) < 0 && !strings.Contains(s, "\u3000") {
+		return s
+	}
 	return strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r >= 0xFF01 && r <= 0xFF5E && r != 0xFF08 && r != 0xFF09 {
 			return r - 0xFEE0

@@ -281,6 +281,7 @@ func openCSV(ra io.ReaderAt, size int64, opts Options) (*csvSource, error) {
 	}
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
+	cr.ReuseRecord = true // next copies the cells out
 	return &csvSource{lr: lr, cr: cr}, nil
 }
 

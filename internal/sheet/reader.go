@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"sanbao/internal/apperr"
 )
@@ -288,10 +289,24 @@ func asAppErr(err error) error {
 // trimCell trims white space (including U+3000 and NBSP), zero-width
 // spaces and stray byte-order marks around a cell value.
 func trimCell(s string) string {
+	if s == "" {
+		return s
+	}
+	// Most cells have nothing to trim: their first and last characters
+	// tell, without decoding the rest (a million rows, twenty cells each).
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if !isTrimmed(first) && !isTrimmed(last) {
+		return s
+	}
 	return strings.TrimFunc(s, isTrimmed)
 }
 
 func isTrimmed(r rune) bool {
+	switch {
+	case r > ' ' && r < 0x7f, r >= 0x3001 && r < 0xfeff, r > 0xfeff:
+		return false // printable ASCII, CJK and everything after: never white space
+	}
 	return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u200e' || r == '\u200f'
 }
 

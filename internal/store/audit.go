@@ -159,13 +159,16 @@ func (tx *Tx) flushAudit() error {
 		if err := tx.db.chain.Seal(head, e); err != nil {
 			return apperr.Wrap(err, "audit seal")
 		}
-		if _, err := tx.exec(`INSERT INTO audit_log (seq, at, actor, actor_id, role, ip, action, object, object_id, region,
-			county, detail, old, new, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, ts(e.At), e.Actor, e.ActorID, e.Role, e.IP, string(e.Action), e.Object, e.ObjectID, e.Region,
-			countyOfRegion(e.Region), e.Detail, string(e.Old), string(e.New), e.PrevHash, e.Hash); err != nil {
-			return err
-		}
 		head = e.Head()
+	}
+	// Many rows to a statement: an import appends hundreds of thousands
+	// of entries, and one round trip each would cost more than the rows.
+	if err := batchInsert(tx, "audit_log", auditInsertCols, len(tx.pending), func(i int, row []any) {
+		e := &tx.pending[i]
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = e.Seq, ts(e.At), e.Actor, e.ActorID, e.Role, e.IP, string(e.Action), e.Object
+		row[8], row[9], row[10], row[11], row[12], row[13], row[14], row[15] = e.ObjectID, e.Region, countyOfRegion(e.Region), e.Detail, string(e.Old), string(e.New), e.PrevHash, e.Hash
+	}); err != nil {
+		return err
 	}
 	tx.pending = nil
 	_, err := tx.exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, head.Seq, head.Hash)
@@ -177,6 +180,9 @@ func (tx *Tx) flushAudit() error {
 func (db *DB) Record(ctx context.Context, c Change) error {
 	return db.write(ctx, func(tx *Tx) error { return tx.audit(c) })
 }
+
+var auditInsertCols = []string{"seq", "at", "actor", "actor_id", "role", "ip", "action", "object", "object_id", "region",
+	"county", "detail", "old", "new", "prev_hash", "hash"}
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

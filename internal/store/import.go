@@ -191,6 +191,8 @@ type ImportTx struct {
 	dryRun  bool
 	indexes map[string]*countyIndex
 	others  *bool // whether other counties hold households (asked once)
+	bulk    bulkState
+	restore []string // what a bulk load builds again before committing
 }
 
 type existingHousehold struct {
@@ -254,6 +256,10 @@ func (db *DB) Import(ctx context.Context, sc Scope, dryRun bool, fn func(it *Imp
 	}
 	if dryRun {
 		return translate(t.Rollback())
+	}
+	if err := it.Finish(); err != nil {
+		t.Rollback()
+		return err
 	}
 	if err := it.tx.flushAudit(); err != nil {
 		t.Rollback()
@@ -691,6 +697,9 @@ func (it *ImportTx) InsertNew(hs []*ImportHousehold) (rest []*ImportHousehold, c
 			newM = append(newM, memberWrite{h: h, m: &h.Members[i]})
 		}
 	}
+	if err := it.beginBulk(); err != nil {
+		return nil, c, err
+	}
 	hids, err := allocIDs(it.tx, "households", len(fresh))
 	if err != nil {
 		return nil, c, err
@@ -848,6 +857,11 @@ func (it *ImportTx) Apply(hs []*ImportHousehold, progress func(done, total int))
 		}
 	}
 	// New households first, so that members can point at them.
+	if len(newH) > 0 {
+		if err := it.beginBulk(); err != nil {
+			return c, err
+		}
+	}
 	ids, err := allocIDs(it.tx, "households", len(newH))
 	if err != nil {
 		return c, err
@@ -1016,7 +1030,7 @@ func (it *ImportTx) insertHouseholds(hs []*ImportHousehold, idOf map[*ImportHous
 	if it.tx.db.dialect == Postgres {
 		return it.copyFrom("households", householdInsertCols, len(hs), fill)
 	}
-	return batchInsert(it.sqliteTx(), "households", householdInsertCols, len(hs), fill)
+	return it.sqliteInsert("households", householdInsertCols, len(hs), fill)
 }
 
 func (it *ImportTx) insertMembers(ms []memberWrite, idOf map[*ImportHousehold]int64, report func(int)) error {
@@ -1040,7 +1054,7 @@ func (it *ImportTx) insertMembers(ms []memberWrite, idOf map[*ImportHousehold]in
 		if it.tx.db.dialect == Postgres {
 			err = it.copyFrom("members", memberInsertCols, end-start, part)
 		} else {
-			err = batchInsert(it.sqliteTx(), "members", memberInsertCols, end-start, part)
+			err = it.sqliteInsert("members", memberInsertCols, end-start, part)
 		}
 		if err != nil {
 			return err
@@ -1075,14 +1089,6 @@ func (it *ImportTx) updateMembers(ms []memberWrite, idOf map[*ImportHousehold]in
 	}
 	report(len(ms) % 5000)
 	return nil
-}
-
-// sqliteTx is the transaction with a context that cannot be cancelled: the
-// SQLite driver runs every statement given a cancellable context in a
-// goroutine of its own, which for a million rows costs more than the
-// insert. Cancellation is checked between batches instead.
-func (it *ImportTx) sqliteTx() *Tx {
-	return &Tx{Tx: it.tx.Tx, db: it.tx.db, ctx: context.WithoutCancel(it.tx.ctx)}
 }
 
 // copyFrom loads rows with PostgreSQL's COPY, inside the import's

@@ -187,12 +187,15 @@ func batchInsert(tx *Tx, table string, cols []string, n int, fill func(i int, ro
 	}
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
-	full := head + strings.TrimSuffix(strings.Repeat(one+",", per), ",")
-	fullStmt, err := tx.PrepareContext(tx.ctx, tx.db.q(full))
-	if err != nil {
-		return err
+	var fullStmt *sql.Stmt
+	if n >= per { // a full batch's statement is prepared once, for many
+		st, err := tx.PrepareContext(tx.ctx, tx.db.q(head+strings.TrimSuffix(strings.Repeat(one+",", per), ",")))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		fullStmt = st
 	}
-	defer fullStmt.Close()
 	args := make([]any, 0, per*len(cols))
 	row := make([]any, len(cols))
 	for start := 0; start < n; start += per {
