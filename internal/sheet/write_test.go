@@ -1,8 +1,10 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -124,6 +126,27 @@ func TestXLSXRollover(t *testing.T) {
 	}
 	sheets := f.GetSheetList()
 	f.Close()
+	// Only the first worksheet is selected: Excel opens several selected
+	// worksheets as a group, where one edit changes them all.
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/worksheets/") {
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		selected := bytes.Contains(b, []byte(`tabSelected="true"`)) || bytes.Contains(b, []byte(`tabSelected="1"`))
+		if selected != (zf.Name == "xl/worksheets/sheet1.xml") {
+			t.Errorf("%s: selected %v", zf.Name, selected)
+		}
+	}
 	base := "文水县家庭成员名册（2024年度）" + strings.Repeat("村", 12) // 29 characters
 	want := []string{base + "村村", base + "-2", base + "-3"}
 	if !reflect.DeepEqual(sheets, want) {

@@ -433,7 +433,9 @@ func (x *XLSXWriter) Close() error {
 			return x.err
 		}
 	}
-	x.f.SetActiveSheet(0)
+	// The first worksheet is the active one already. (Setting it again
+	// would make excelize read every streamed worksheet back into memory
+	// and encode it anew: for a county's register, most of the export.)
 	if x.err = x.f.Write(x.w); x.err != nil {
 		x.err = apperr.Wrap(x.err, "write xlsx")
 	}

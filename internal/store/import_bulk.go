@@ -62,9 +62,9 @@ func (it *ImportTx) beginBulk() error {
 	}
 	var drop []string
 	if it.tx.db.dialect == SQLite {
-		drop, it.restore, err = it.sqliteDeferrable()
+		drop, it.restore, err = sqliteDeferrable(it.tx)
 	} else {
-		drop, it.restore, err = it.postgresDeferrable()
+		drop, it.restore, err = postgresDeferrable(it.tx)
 	}
 	if err != nil {
 		return err
@@ -107,8 +107,8 @@ func (it *ImportTx) Finish() error {
 // sqliteDeferrable returns the statements that drop the secondary indexes
 // of the bulk tables and those that build them again (the unique ones
 // first, so that a duplicate is found before the others are built).
-func (it *ImportTx) sqliteDeferrable() (drop, restore []string, err error) {
-	rows, err := it.tx.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?) AND sql IS NOT NULL
+func sqliteDeferrable(tx *Tx) (drop, restore []string, err error) {
+	rows, err := tx.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?) AND sql IS NOT NULL
 		ORDER BY sql NOT LIKE 'CREATE UNIQUE%', name`, bulkTables[0], bulkTables[1])
 	if err != nil {
 		return nil, nil, err
@@ -129,8 +129,8 @@ func (it *ImportTx) sqliteDeferrable() (drop, restore []string, err error) {
 // than primary keys, the unique constraints and the foreign keys of the
 // bulk tables (a foreign key is checked by a trigger per row; added back,
 // it is checked by one join).
-func (it *ImportTx) postgresDeferrable() (drop, restore []string, err error) {
-	rows, err := it.tx.query(`SELECT c.conrelid::regclass::text, c.conname, c.contype::text, pg_get_constraintdef(c.oid)
+func postgresDeferrable(tx *Tx) (drop, restore []string, err error) {
+	rows, err := tx.query(`SELECT c.conrelid::regclass::text, c.conname, c.contype::text, pg_get_constraintdef(c.oid)
 		FROM pg_constraint c WHERE c.conrelid IN ('households'::regclass, 'members'::regclass) AND c.contype IN ('u', 'f')
 		ORDER BY c.contype = 'u', c.conname`)
 	if err != nil {
@@ -155,7 +155,7 @@ func (it *ImportTx) postgresDeferrable() (drop, restore []string, err error) {
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	rows, err = it.tx.query(`SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+	rows, err = tx.query(`SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i WHERE i.indrelid IN ('households'::regclass, 'members'::regclass) AND NOT i.indisprimary
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 		ORDER BY 1`)
@@ -262,4 +262,22 @@ func (db *DB) RegistryIndexes(ctx context.Context) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, translate(rows.Err())
+}
+
+// BulkLoadStatements returns the statements with which a bulk load drops
+// the registry's deferrable indexes and constraints and builds them again
+// (for `sanbao bench import`, whose floor does the same in plain SQL).
+func (db *DB) BulkLoadStatements(ctx context.Context) (drop, restore []string, err error) {
+	t, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: db.dialect == Postgres})
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	defer t.Rollback()
+	tx := &Tx{Tx: t, db: db, ctx: ctx}
+	if db.dialect == SQLite {
+		drop, restore, err = sqliteDeferrable(tx)
+	} else {
+		drop, restore, err = postgresDeferrable(tx)
+	}
+	return drop, restore, translate(err)
 }
