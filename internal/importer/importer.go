@@ -368,35 +368,32 @@ func (r *run) read(ctx context.Context, path string) error {
 	r.res.Sheet = f.SheetName()
 	r.res.Ignored = h.Unknown
 	lastNumber := ""
-	for {
-		row, err := f.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
+	batches, stop := prefetch(f)
+	defer stop()
+	for b := range batches {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if r.res.Rows%1024 == 0 {
-			if err := ctx.Err(); err != nil {
+		total := 0
+		if p := b.progress; p.Total > 0 && p.Done > 0 {
+			if f.Format() == sheet.FormatXLSX {
+				total = int(p.Total) - h.Row
+			} else {
+				total = int(float64(p.Rows) * float64(p.Total) / float64(p.Done))
+			}
+		}
+		r.progress(r.res.Rows, total, false)
+		for _, row := range b.rows {
+			r.res.Rows++
+			if err := r.row(ctx, row, &lastNumber); err != nil {
 				return err
 			}
-			p := f.Progress()
-			total := 0
-			if p.Total > 0 && p.Done > 0 {
-				if f.Format() == sheet.FormatXLSX {
-					total = int(p.Total) - h.Row
-				} else {
-					total = int(float64(r.res.Rows) * float64(p.Total) / float64(p.Done))
-				}
+			if r.closed != nil && r.trouble.Load() {
+				return errRestart // the plain path reads again, from the start
 			}
-			r.progress(r.res.Rows, total, false)
 		}
-		r.res.Rows++
-		if err := r.row(ctx, row, &lastNumber); err != nil {
-			return err
-		}
-		if r.closed != nil && r.trouble.Load() {
-			return errRestart // the plain path reads again, from the start
+		if b.err != nil {
+			return b.err
 		}
 	}
 	if r.res.Rows == 0 {
@@ -413,6 +410,61 @@ func (r *run) read(ctx context.Context, path string) error {
 	r.res.Households = len(r.households)
 	r.progress(r.res.Rows, r.res.Rows, true)
 	return nil
+}
+
+// rowBatch is rows read ahead by prefetch, with the reader's progress after
+// them and the error that ended the file, if any (io.EOF is no error).
+type rowBatch struct {
+	rows     []sheet.Row
+	progress sheet.Progress
+	err      error
+}
+
+// prefetch reads the file's rows in a goroutine of its own, in batches,
+// so that decoding the file (CSV parsing, XLSX's XML) runs beside the
+// checking of rows instead of before it. stop ends the reading and waits
+// for it: the file may be closed after stop returns.
+func prefetch(f *sheet.Reader) (<-chan rowBatch, func()) {
+	const size = 512
+	out := make(chan rowBatch, 4)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for {
+			b := rowBatch{rows: make([]sheet.Row, 0, size)}
+			for len(b.rows) < size {
+				row, err := f.Next()
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						b.err = err
+					}
+					break
+				}
+				b.rows = append(b.rows, row)
+			}
+			b.progress = f.Progress()
+			last := len(b.rows) < size
+			select {
+			case out <- b:
+			case <-quit:
+				return
+			}
+			if last {
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return out, func() {
+		once.Do(func() {
+			close(quit)
+			for range out { // let a blocked send go
+			}
+			<-done
+		})
+	}
 }
 
 // reset forgets what a pipelined attempt read, before the plain path

@@ -163,7 +163,13 @@ func (tx *Tx) flushAudit() error {
 	}
 	// Many rows to a statement: an import appends hundreds of thousands
 	// of entries, and one round trip each would cost more than the rows.
-	if err := batchInsert(tx, "audit_log", auditInsertCols, len(tx.pending), func(i int, row []any) {
+	insert := func(table string, cols []string, n int, fill func(i int, row []any)) error {
+		return batchInsert(tx, table, cols, n, fill)
+	}
+	if tx.bulk != nil {
+		insert = tx.bulk
+	}
+	if err := insert("audit_log", auditInsertCols, len(tx.pending), func(i int, row []any) {
 		e := &tx.pending[i]
 		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = e.Seq, ts(e.At), e.Actor, e.ActorID, e.Role, e.IP, string(e.Action), e.Object
 		row[8], row[9], row[10], row[11], row[12], row[13], row[14], row[15] = e.ObjectID, e.Region, countyOfRegion(e.Region), e.Detail, string(e.Old), string(e.New), e.PrevHash, e.Hash

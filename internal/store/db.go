@@ -173,6 +173,10 @@ type Tx struct {
 	ctx context.Context
 
 	pending []audit.Entry // audit entries appended just before commit (tx.audit)
+	// bulk, when set, inserts many rows on the transaction's connection
+	// faster than batchInsert (an import's: COPY, or SQLite below
+	// database/sql); flushAudit uses it.
+	bulk func(table string, cols []string, n int, fill func(i int, row []any)) error
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {

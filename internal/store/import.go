@@ -250,6 +250,10 @@ func (db *DB) Import(ctx context.Context, sc Scope, dryRun bool, fn func(it *Imp
 		return translate(err)
 	}
 	it := &ImportTx{tx: &Tx{Tx: t, db: db, ctx: ctx}, conn: conn, sc: sc, now: ts(db.now()), dryRun: dryRun, indexes: map[string]*countyIndex{}}
+	it.tx.bulk = it.sqliteInsert
+	if db.dialect == Postgres {
+		it.tx.bulk = it.copyFrom
+	}
 	if err := fn(it); err != nil {
 		t.Rollback()
 		return translate(err)
