@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"runtime"
+	"strconv"
 	"strings"
 
 	"sanbao/internal/apperr"
@@ -90,6 +92,20 @@ func (it *ImportTx) Finish() error {
 	if it.tx.db.dialect == Postgres {
 		// The sorts of the index builds in memory, not in temporary files.
 		if _, err := it.tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+			return err
+		}
+	} else {
+		// SQLite sorts an index's keys in runs of at most the page cache's
+		// size and merges them; with worker threads the runs are sorted on
+		// every core. A small cache makes runs enough for the threads to
+		// share: measured at a million members, the ID-number and name
+		// indexes build in half the time (DB.Import restores the cache).
+		threads := strconv.Itoa(runtime.NumCPU())
+		if _, err := it.tx.exec(`PRAGMA threads = ` + threads); err != nil {
+			return err
+		}
+		defer it.tx.exec(`PRAGMA threads = 0`)
+		if _, err := it.tx.exec(`PRAGMA cache_size = -8192`); err != nil {
 			return err
 		}
 	}
