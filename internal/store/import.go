@@ -90,6 +90,36 @@ func (m *ImportMember) Member() registry.Member {
 	return r
 }
 
+// memberEnumCols are the columns of memberInsertCols that hold the
+// memberEnums, in their order.
+var memberEnumCols = [6]int{8, 9, 10, 11, 12, 14}
+
+// enumBoxes are the memberEnums' codes by index (0: ""), boxed once.
+var enumBoxes = func() (out [6][]any) {
+	for k, e := range memberEnums {
+		out[k] = []any{""}
+		for _, v := range e.Values {
+			out[k] = append(out[k], v.Code)
+		}
+	}
+	return out
+}()
+
+var sexBoxes = [2]any{"female", "male"}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// maleBirth is sexBirth with the sex as a bool.
+func (m *ImportMember) maleBirth() (bool, string) {
+	sex, birth := m.sexBirth()
+	return sex == "male", birth
+}
+
 func (m *ImportMember) sexBirth() (string, string) {
 	n := m.IDNumber
 	sex := "female"
@@ -1038,14 +1068,24 @@ func (it *ImportTx) insertHouseholds(hs []*ImportHousehold, idOf map[*ImportHous
 }
 
 func (it *ImportTx) insertMembers(ms []memberWrite, idOf map[*ImportHousehold]int64, report func(int)) error {
+	// Values that repeat (enum codes, the household's, the time) are put
+	// in their interface boxes once: boxing a string allocates, and a
+	// county's first import fills some twenty million values.
+	var lastH *ImportHousehold
+	var hid, county, regionCode any
+	now := any(it.now)
 	fill := func(i int, row []any) {
 		w := ms[i]
 		m, h := w.m, w.h
-		sex, birth := m.sexBirth()
-		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = w.id, idOf[h], h.County, h.RegionCode, m.IDNumber, m.Name, sex, birth
-		row[8], row[9], row[10], row[11] = m.Relation(), enumCode(registry.DisabilityType, m.enums[1]), enumCode(registry.DisabilityGrade, m.enums[2]), enumCode(registry.Health, m.enums[3])
-		row[12], row[13], row[14], row[15] = enumCode(registry.Schooling, m.enums[4]), m.School, enumCode(registry.Labour, m.enums[5]), m.Insured
-		row[16], row[17] = it.now, it.now
+		if h != lastH {
+			lastH, hid, county, regionCode = h, idOf[h], h.County, h.RegionCode
+		}
+		male, birth := m.maleBirth()
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = w.id, hid, county, regionCode, m.IDNumber, m.Name, sexBoxes[b2i(male)], birth
+		for k := range m.enums {
+			row[memberEnumCols[k]] = enumBoxes[k][m.enums[k]]
+		}
+		row[13], row[15], row[16], row[17] = m.School, m.Insured, now, now
 	}
 	const chunk = 20000
 	for start := 0; start < len(ms); start += chunk {
