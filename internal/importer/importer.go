@@ -817,7 +817,23 @@ func (r *run) pipelined(ctx context.Context, db *store.DB, path string) (bool, e
 				continue
 			}
 			addCounts(&counts, c)
-			later = append(later, rest...)
+			// Households already registered exactly so are counted now
+			// and let go: a re-import of an unchanged register then holds
+			// only what changes.
+			for _, h := range rest {
+				same, err := it.Unchanged(h)
+				if err != nil {
+					werr = err
+					cancel()
+					break
+				}
+				if same {
+					counts.HouseholdsUnchanged++
+					counts.MembersUnchanged += len(h.Members)
+					continue
+				}
+				later = append(later, h)
+			}
 		}
 		err := <-readErr
 		r.closed = nil

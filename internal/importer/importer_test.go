@@ -732,3 +732,30 @@ func TestFirstImportFindsAPersonTwiceAcrossNewHouseholds(t *testing.T) {
 		}
 	})
 }
+
+// A re-import lets unchanged households go as it reads them; one that
+// lists a member twice in place of another is not unchanged, and is
+// refused as in a first import.
+func TestReimportFindsAPersonTwiceInAnUnchangedLookingHousehold(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seed(t, db)
+		a, b := family(villageA, "A0001", 1), family(villageA, "A0002", 2)
+		if res, _ := run(t, db, writeFile(t, sheet.FormatCSV, rows(a, b)), importer.Options{}); !res.OK() {
+			t.Fatalf("first import: %s %v", res.Summary(), res.Problems)
+		}
+		fp := fingerprint(t, db)
+		rs := rows(a, b)
+		copy(rs[5], rs[4]) // A0002's child row replaced by its spouse's, again
+		res, _ := run(t, db, writeFile(t, sheet.FormatCSV, rs), importer.Options{})
+		if res.OK() || res.Committed || !strings.Contains(fmt.Sprint(res.Problems), "重复") {
+			t.Fatalf("%s %v", res.Summary(), res.Problems)
+		}
+		if fingerprint(t, db) != fp {
+			t.Fatal("a refused file changed the registry")
+		}
+		res, _ = run(t, db, writeFile(t, sheet.FormatCSV, rows(a, b)), importer.Options{})
+		if !res.OK() || res.Committed || res.HouseholdsUnchanged != 2 || res.MembersUnchanged != 6 {
+			t.Fatalf("unchanged re-import: %s", res.Summary())
+		}
+	})
+}

@@ -593,6 +593,35 @@ func (it *ImportTx) Check(hs []*ImportHousehold) ([]ImportConflict, error) {
 	return out, nil
 }
 
+// Unchanged reports whether a household of the file is in the database
+// exactly as given: the same fields, the same members with the same values
+// and no other member. Such a household needs neither Check nor Apply (it
+// cannot conflict: nobody moves in or out), so an import can count it and
+// let it go instead of holding it to the end of the file.
+func (it *ImportTx) Unchanged(h *ImportHousehold) (bool, error) {
+	ix, err := it.index(h.County)
+	if err != nil {
+		return false, err
+	}
+	eh := ix.households[h.Number]
+	if eh == nil || int(eh.members) != len(h.Members) || !it.sc.Contains(eh.region) || eh.hash != h.hash() {
+		return false, nil
+	}
+	for i := range h.Members {
+		m := &h.Members[i]
+		em, ok := ix.members[idKey(m.IDNumber)]
+		if !ok || em.hh != eh.id || em.hash != m.hash() {
+			return false, nil
+		}
+		for j := range i { // the same person twice is no copy of the household
+			if h.Members[j].IDNumber == m.IDNumber {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
 // idKey is an ID number as a map key (always 18 characters in the table).
 func idKey(id string) (k [18]byte) {
 	copy(k[:], id)
