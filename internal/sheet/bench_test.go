@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // benchRows is the size of a county's register.
@@ -340,4 +341,164 @@ func BenchmarkWriteXLSX(b *testing.B) {
 	b.ReportMetric(float64(benchRows*b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(size)/(1<<20), "MB-file")
 	b.ReportMetric(peakRSS(), "MB-peak-RSS")
+}
+
+// wideRows is the size of the wide benchmark workbook: large enough to
+// measure, small enough to run both readers in one go.
+const wideRows = 200_000
+
+var wideHeader = append(append([]string{}, benchHeader...),
+	"家庭人口", "年收入", "人均收入", "登记日期", "更新时间", "是否监测", "备注", "银行卡号", "所属村组", "核验结果")
+
+// genWideXLSX writes a 200,000-row, 25-column workbook as Excel saves it:
+// text in the shared-string table, numbers as numbers, dates as serial
+// numbers under date formats (built-in, custom and date-time), booleans,
+// inline strings and formulas with cached results.
+func genWideXLSX(w io.Writer) error {
+	zw := zip.NewWriter(w)
+	put := func(name, body string) error {
+		pw, err := zw.Create(name)
+		if err == nil {
+			_, err = io.WriteString(pw, body)
+		}
+		return err
+	}
+	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
+	put("_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
+	put("xl/workbook.xml", `<workbook xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheets><sheet name="家庭成员" sheetId="1" r:id="rId1"/></sheets></workbook>`)
+	put("xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="`+nsRel+`/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="`+nsRel+`/styles" Target="styles.xml"/></Relationships>`)
+	// Styles: 0 General, 1 built-in date 14, 2 custom yyyy"年"m"月"d"日",
+	// 3 built-in date-time 22, 4 #,##0.00.
+	put("xl/styles.xml", `<styleSheet xmlns="`+nsMain+`"><numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>`+
+		`<fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders>`+
+		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`+
+		`<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="176" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
+		`<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`)
+	sw, err := zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(sw, 1<<20)
+	index := map[string]int{}
+	var strs []string
+	ref := func(s string) int {
+		i, ok := index[s]
+		if !ok {
+			i = len(strs)
+			index[s] = i
+			strs = append(strs, s)
+		}
+		return i
+	}
+	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<worksheet xmlns="%s" xmlns:r="%s"><dimension ref="A1:Y%d"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="14.25"/><sheetData>`, nsMain, nsRel, wideRows+1)
+	bw.WriteString(`<row r="1" spans="1:25">`)
+	for c, v := range wideHeader {
+		fmt.Fprintf(bw, `<c r="%s1" t="s"><v>%d</v></c>`, ColumnLetter(c), ref(v))
+	}
+	bw.WriteString(`</row>`)
+	rng := rand.New(rand.NewSource(1))
+	for i := range wideRows {
+		r := i + 2
+		m := memberRow(rng, i)
+		fmt.Fprintf(bw, `<row r="%d" spans="1:25">`, r)
+		for c, v := range m {
+			col := ColumnLetter(c)
+			switch c {
+			case 6: // birth date as a date serial
+				var y, mo, d int
+				fmt.Sscanf(v, "%d-%d-%d", &y, &mo, &d)
+				serial := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC).Sub(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)).Hours() / 24
+				fmt.Fprintf(bw, `<c r="%s%d" s="1"><v>%d</v></c>`, col, r, int(serial))
+			case 12: // phone number as a number
+				fmt.Fprintf(bw, `<c r="%s%d"><v>%s</v></c>`, col, r, v)
+			default:
+				fmt.Fprintf(bw, `<c r="%s%d" t="s"><v>%d</v></c>`, col, r, ref(v))
+			}
+		}
+		fmt.Fprintf(bw, `<c r="P%d"><v>%d</v></c>`, r, 1+rng.Intn(8))
+		fmt.Fprintf(bw, `<c r="Q%d"><v>%d.%d</v></c>`, r, rng.Intn(100000), rng.Intn(100))
+		fmt.Fprintf(bw, `<c r="R%d" s="4"><v>%g</v></c>`, r, float64(rng.Intn(10000000))/300)
+		fmt.Fprintf(bw, `<c r="S%d" s="2"><v>%d</v></c>`, r, 44000+rng.Intn(1500))
+		fmt.Fprintf(bw, `<c r="T%d" s="3"><v>%d.%d</v></c>`, r, 45000+rng.Intn(300), rng.Intn(24)*41666)
+		fmt.Fprintf(bw, `<c r="U%d" t="b"><v>%d</v></c>`, r, rng.Intn(2))
+		if rng.Intn(4) == 0 {
+			fmt.Fprintf(bw, `<c r="V%d" t="inlineStr"><is><t>已核实 &amp; 无异常</t></is></c>`, r)
+		}
+		fmt.Fprintf(bw, `<c r="W%d" t="s"><v>%d</v></c>`, r, ref(fmt.Sprintf("6217%015d", rng.Int63n(1e15))))
+		fmt.Fprintf(bw, `<c r="X%d" t="s"><v>%d</v></c>`, r, ref(fmt.Sprintf("第%d组", 1+rng.Intn(12))))
+		fmt.Fprintf(bw, `<c r="Y%d" t="str"><f>IF(P%d&gt;0,"通过","未通过")</f><v>通过</v></c>`, r, r)
+		bw.WriteString(`</row>`)
+	}
+	bw.WriteString(`</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>`)
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	ssw, err := zw.Create("xl/sharedStrings.xml")
+	if err != nil {
+		return err
+	}
+	bw = bufio.NewWriterSize(ssw, 1<<20)
+	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<sst xmlns="%s" count="%d" uniqueCount="%d">`, nsMain, (wideRows+1)*20, len(strs))
+	for _, s := range strs {
+		bw.WriteString("<si><t>" + s + "</t></si>")
+	}
+	bw.WriteString(`</sst>`)
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// BenchmarkReadXLSXWide reads the 200,000-row, 25-column workbook of
+// genWideXLSX through the fast reader and through excelize alone, and
+// reports the cost per row of each.
+func BenchmarkReadXLSXWide(b *testing.B) {
+	path := benchFile(b, "members-wide.xlsx", genWideXLSX)
+	for _, mode := range []struct {
+		name string
+		fast bool
+	}{{"fast", true}, {"excelize", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			defer func(v bool) { xlsxFastPath = v }(xlsxFastPath)
+			xlsxFastPath = mode.fast
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			b.ReportAllocs()
+			b.ResetTimer()
+			rows := 0
+			for range b.N {
+				r, err := OpenFile(path, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for {
+					_, err := r.Next()
+					if errors.Is(err, io.EOF) {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				if src := r.src.(*xlsxSource); mode.fast && (src.f != nil || src.wb == nil) {
+					b.Fatal("the fast reader did not read the file by itself")
+				}
+				if err := r.Close(); err != nil {
+					b.Fatal(err)
+				}
+				if n != wideRows+1 {
+					b.Fatalf("read %d rows, want %d", n, wideRows+1)
+				}
+				rows += n
+			}
+			b.StopTimer()
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(rows), "allocs/row")
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(rows), "B/row")
+		})
+	}
 }

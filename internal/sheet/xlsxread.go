@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"regexp"
@@ -141,9 +142,11 @@ func humanBytes(n int64) string {
 	return strconv.FormatInt(n, 10) + " 字节"
 }
 
-// xlsxSource reads rows of one worksheet with excelize's streaming row
-// iterator. Large worksheets are extracted by excelize to temporary files,
-// so memory stays bounded whatever the row count.
+// xlsxSource reads rows of one worksheet with the fast reader (see
+// xlsxfast.go) or, for files it does not handle, with excelize's streaming
+// row iterator. The fast reader streams the worksheet out of the zip, and
+// excelize extracts large worksheets to temporary files, so memory stays
+// bounded whatever the row count.
 type xlsxSource struct {
 	f     *excelize.File
 	rows  *excelize.Rows
@@ -152,12 +155,27 @@ type xlsxSource struct {
 	total int64
 	tmp   string     // our own copy of a non-file input, removed on close
 	tail  *tailCheck // nil when the worksheet's part was not found
+
+	fast *fastSheet    // nil when excelize reads the rows
+	wb   *fastWorkbook // the fast reader's workbook
+	seed maphash.Seed
+	sum  uint64 // checksum of the rows the fast reader returned
+	// The input, for excelize to take over from the fast reader.
+	ra   io.ReaderAt
+	size int64
+	opts Options
+	copy *os.File // the temporary copy (tmp) the fast reader reads
 }
 
 func openXLSX(ra io.ReaderAt, size int64, opts Options) (*xlsxSource, string, error) {
 	zr, err := guardZip(ra, size, opts)
 	if err != nil {
 		return nil, "", err
+	}
+	if xlsxFastPath {
+		if src := openFastXLSX(ra, size, zr, opts); src != nil {
+			return src, src.sheet, nil
+		}
 	}
 	src := &xlsxSource{}
 	src.f, src.tmp, err = openExcelize(ra, size, excelizeOptions(opts))
@@ -178,11 +196,7 @@ func openXLSX(ra io.ReaderAt, size int64, opts Options) (*xlsxSource, string, er
 	}
 	normalizeDateStyles(src.f)
 	if ref, err := src.f.GetSheetDimension(sheet); err == nil {
-		if i := strings.LastIndex(ref, ":"); i >= 0 {
-			if _, row, err := excelize.CellNameToCoordinates(ref[i+1:]); err == nil {
-				src.total = int64(row)
-			}
-		}
+		src.total = dimensionRows(ref)
 	}
 	if src.rows, err = src.f.Rows(sheet); err != nil {
 		src.close()
@@ -193,6 +207,56 @@ func openXLSX(ra io.ReaderAt, size int64, opts Options) (*xlsxSource, string, er
 		src.tail = startTailCheck(part)
 	}
 	return src, sheet, nil
+}
+
+// openFastXLSX prepares the fast reader, or returns nil when excelize
+// should read the file.
+func openFastXLSX(ra io.ReaderAt, size int64, zr *zip.Reader, opts Options) *xlsxSource {
+	src := &xlsxSource{seed: maphash.MakeSeed(), ra: ra, size: size, opts: opts}
+	ok := false
+	defer func() {
+		if !ok {
+			src.close()
+		}
+	}()
+	// A large input that is not a file is read from a temporary copy, as
+	// excelize would read it (and will, should it take over).
+	name, tmp, err := workbookFile(ra, size, opts.TempDir)
+	if src.tmp = tmp; err != nil {
+		return nil
+	}
+	if tmp != "" {
+		if src.copy, err = os.Open(name); err != nil {
+			return nil
+		}
+		if zr, err = zip.NewReader(src.copy, size); err != nil {
+			return nil
+		}
+	}
+	if src.wb = openFast(zr, opts); src.wb == nil {
+		return nil
+	}
+	if src.fast, err = openFastSheet(src.wb); err != nil {
+		return nil
+	}
+	src.sheet = src.wb.sheet
+	src.total = dimensionRows(src.fast.dimension)
+	// The fast reader sees the whole part itself: its tail check is done
+	// when it reaches the end.
+	src.tail = &tailCheck{done: make(chan struct{})}
+	ok = true
+	return src
+}
+
+// dimensionRows is the last row of a worksheet's dimension ("A1:O1001"),
+// 0 when it does not tell.
+func dimensionRows(ref string) int64 {
+	if i := strings.LastIndex(ref, ":"); i >= 0 {
+		if _, row, err := excelize.CellNameToCoordinates(ref[i+1:]); err == nil {
+			return int64(row)
+		}
+	}
+	return 0
 }
 
 // excelizeOptions passes the limits on to excelize too, and asks for ISO
@@ -211,32 +275,46 @@ func excelizeOptions(opts Options) excelize.Options {
 // excelize.OpenReader would, so a file is reopened by name and any other
 // large input is first copied to a temporary file.
 func openExcelize(ra io.ReaderAt, size int64, eopts excelize.Options) (*excelize.File, string, error) {
+	name, tmp, err := workbookFile(ra, size, eopts.TmpDir)
+	if err != nil {
+		return nil, tmp, err
+	}
+	if name == "" {
+		ef, err := excelize.OpenReader(io.NewSectionReader(ra, 0, size), eopts)
+		return ef, "", err
+	}
+	ef, err := excelize.OpenFile(name, eopts)
+	return ef, tmp, err
+}
+
+// workbookFile names the file excelize is to open the input from: the
+// input's own file, or for a large input that is not a file a temporary
+// copy (also returned as tmp, to be removed). name is "" for a small input
+// read in memory.
+func workbookFile(ra io.ReaderAt, size int64, tmpDir string) (name, tmp string, err error) {
 	if f, ok := ra.(*os.File); ok {
 		if st, err := f.Stat(); err == nil {
 			if st2, err := os.Stat(f.Name()); err == nil && os.SameFile(st, st2) && st.Size() == size {
-				ef, err := excelize.OpenFile(f.Name(), eopts)
-				return ef, "", err
+				return f.Name(), "", nil
 			}
 		}
 	}
 	if size <= inMemoryXLSX {
-		ef, err := excelize.OpenReader(io.NewSectionReader(ra, 0, size), eopts)
-		return ef, "", err
+		return "", "", nil
 	}
-	tmp, err := os.CreateTemp(eopts.TmpDir, "sanbao-xlsx-*.xlsx")
+	t, err := os.CreateTemp(tmpDir, "sanbao-xlsx-*.xlsx")
 	if err != nil {
-		return nil, "", apperr.Wrap(err, "temp copy")
+		return "", "", apperr.Wrap(err, "temp copy")
 	}
-	name := tmp.Name()
-	_, err = io.Copy(tmp, io.NewSectionReader(ra, 0, size))
-	if cerr := tmp.Close(); err == nil {
+	tmp = t.Name()
+	_, err = io.Copy(t, io.NewSectionReader(ra, 0, size))
+	if cerr := t.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, name, apperr.Wrap(err, "temp copy")
+		return "", tmp, apperr.Wrap(err, "temp copy")
 	}
-	ef, err := excelize.OpenFile(name, eopts)
-	return ef, name, err
+	return tmp, tmp, nil
 }
 
 // pickSheet returns want if the workbook has it, else the first visible
@@ -387,6 +465,31 @@ func classifyFormat(code string) dateKind {
 }
 
 func (x *xlsxSource) next() (int, []string, error) {
+	if x.fast != nil {
+		cells, err := x.fast.next()
+		switch {
+		case err == nil:
+			x.num++
+			for i, c := range cells {
+				cells[i] = trimCell(c)
+			}
+			x.sum = rowSum(x.seed, x.sum, x.num, cells)
+			return x.num, cells, nil
+		case errors.Is(err, io.EOF):
+			if t := x.tail; t.stop.CompareAndSwap(false, true) {
+				t.err = x.fast.tailErr
+				t.ended, t.lastRow = x.fast.tail.result()
+				close(t.done)
+			}
+			if err := x.checkEnd(); err != nil {
+				return 0, nil, err
+			}
+			return 0, nil, io.EOF
+		}
+		if err := x.handover(); err != nil {
+			return 0, nil, err
+		}
+	}
 	if !x.rows.Next() {
 		if err := x.rows.Error(); err != nil {
 			return 0, nil, errCorruptXLSX(err)
@@ -419,12 +522,111 @@ func (x *xlsxSource) checkEnd() error {
 	if t.err != nil {
 		return errCorruptXLSX(t.err)
 	}
-	if !t.ended || t.lastRow > x.num {
+	return x.endError(t.ended, t.lastRow)
+}
+
+// endError refuses a worksheet whose XML does not end with </sheetData>
+// after its last row.
+func (x *xlsxSource) endError(ended bool, lastRow int) error {
+	if !ended || lastRow > x.num {
 		return &apperr.Error{Code: apperr.Invalid,
 			Message: fmt.Sprintf("Excel 文件已损坏：工作表“%s”第%d行附近的内容无法读取。请在 Excel 或 WPS 中打开确认无误后重新保存，再上传", x.sheet, x.num),
-			Err:     fmt.Errorf("sheet XML ends=%v, last row %d, read %d", t.ended, t.lastRow, x.num)}
+			Err:     fmt.Errorf("sheet XML ends=%v, last row %d, read %d", ended, lastRow, x.num)}
 	}
 	return nil
+}
+
+// handover lets excelize go on where the fast reader stopped: it opens the
+// workbook, reads the rows already returned again and makes sure they are
+// the same.
+func (x *xlsxSource) handover() error {
+	part := x.wb.part
+	x.fast.close()
+	x.wb.close()
+	x.fast, x.wb = nil, nil
+	var err error
+	if x.tmp != "" {
+		x.f, err = excelize.OpenFile(x.tmp, excelizeOptions(x.opts))
+	} else {
+		x.f, x.tmp, err = openExcelize(x.ra, x.size, excelizeOptions(x.opts))
+	}
+	if err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			return err
+		}
+		return errCorruptXLSX(err)
+	}
+	normalizeDateStyles(x.f)
+	if x.rows, err = x.f.Rows(x.sheet); err != nil {
+		return errCorruptXLSX(err)
+	}
+	x.tail = startTailCheck(part)
+	var sum uint64
+	for n := 1; n <= x.num; n++ {
+		if !x.rows.Next() {
+			return errCorruptXLSX(fmt.Errorf("excelize ends at row %d of %d", n, x.num))
+		}
+		cells, err := x.rows.Columns()
+		if err != nil {
+			return errCorruptXLSX(fmt.Errorf("excelize fails at row %d: %w", n, err))
+		}
+		for i, c := range cells {
+			cells[i] = trimCell(c)
+		}
+		sum = rowSum(x.seed, sum, n, cells)
+	}
+	if sum != x.sum {
+		return errCorruptXLSX(fmt.Errorf("excelize reads the first %d rows differently", x.num))
+	}
+	return nil
+}
+
+// rowSum adds a row to a running checksum of rows.
+func rowSum(seed maphash.Seed, sum uint64, num int, cells []string) uint64 {
+	const prime = 0x100000001b3
+	sum = (sum ^ uint64(num)) * prime
+	sum = (sum ^ uint64(len(cells))) * prime
+	for _, c := range cells {
+		sum = (sum ^ maphash.String(seed, c)) * prime
+	}
+	return sum
+}
+
+// tailWindowSize: a tail window keeps the last 64 to 128 KiB of a part.
+const tailWindowSize = 64 << 10
+
+// tailWindow keeps the end of a stream written to it.
+type tailWindow struct {
+	buf []byte
+	n   int
+}
+
+func newTailWindow() *tailWindow {
+	return &tailWindow{buf: make([]byte, 2*tailWindowSize)}
+}
+
+func (w *tailWindow) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := copy(w.buf[w.n:], p)
+		p = p[k:]
+		if w.n += k; w.n == len(w.buf) {
+			w.n = copy(w.buf, w.buf[tailWindowSize:])
+		}
+	}
+	return n, nil
+}
+
+// result tells whether </sheetData> is near the end, and the number of the
+// last <row> there.
+func (w *tailWindow) result() (ended bool, lastRow int) {
+	tail := w.buf[:w.n]
+	ended = reSheetEnd.Match(tail)
+	if all := reLastRow.FindAllSubmatch(tail, -1); len(all) > 0 {
+		lastRow, _ = strconv.Atoi(string(all[len(all)-1][1]))
+	}
+	return ended, lastRow
 }
 
 // tailCheck inflates a worksheet part in the background (in parallel with
@@ -454,17 +656,15 @@ func startTailCheck(part *zip.File) *tailCheck {
 			return
 		}
 		defer rc.Close()
-		const window = 64 << 10
-		buf := make([]byte, 2*window)
-		n := 0
+		w := newTailWindow()
 		for {
 			if t.stop.Load() {
 				t.err = errStopped
 				return
 			}
-			m, err := rc.Read(buf[n:])
-			if n += m; n == len(buf) {
-				n = copy(buf, buf[window:])
+			m, err := rc.Read(w.buf[w.n:])
+			if w.n += m; w.n == len(w.buf) {
+				w.n = copy(w.buf, w.buf[tailWindowSize:])
 			}
 			if errors.Is(err, io.EOF) {
 				break
@@ -474,11 +674,7 @@ func startTailCheck(part *zip.File) *tailCheck {
 				return
 			}
 		}
-		tail := buf[:n]
-		t.ended = reSheetEnd.Match(tail)
-		if all := reLastRow.FindAllSubmatch(tail, -1); len(all) > 0 {
-			t.lastRow, _ = strconv.Atoi(string(all[len(all)-1][1]))
-		}
+		t.ended, t.lastRow = w.result()
 	}()
 	return t
 }
@@ -553,8 +749,18 @@ func (x *xlsxSource) close() error {
 	var err error
 	if x.tail != nil {
 		x.tail.stop.Store(true)
-		<-x.tail.done
+		if x.fast == nil { // a background check
+			<-x.tail.done
+		}
 		x.tail = nil
+	}
+	if x.fast != nil {
+		x.fast.close()
+		x.fast = nil
+	}
+	if x.wb != nil {
+		x.wb.close()
+		x.wb = nil
 	}
 	if x.rows != nil {
 		x.rows.Close()
@@ -563,6 +769,10 @@ func (x *xlsxSource) close() error {
 	if x.f != nil {
 		err = x.f.Close()
 		x.f = nil
+	}
+	if x.copy != nil {
+		x.copy.Close()
+		x.copy = nil
 	}
 	if x.tmp != "" {
 		if e := os.Remove(x.tmp); err == nil && !os.IsNotExist(e) {
