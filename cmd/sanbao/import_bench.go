@@ -257,7 +257,7 @@ func benchImport(ctx context.Context, e *env, args []string) error {
 		add(r)
 		os.Remove(exportPath)
 		if xlsxPath != "" {
-			if _, err := runTimed(ctx, "", "psql", dsn, "-qv", "ON_ERROR_STOP=1", "-c", "TRUNCATE members, households"); err != nil {
+			if _, err := runTimed(ctx, "", "psql", dsn, "-qv", "ON_ERROR_STOP=1", "-c", "TRUNCATE members, households CASCADE"); err != nil {
 				return err
 			}
 			r, err = runTimed(ctx, "sanbao import XLSX → PostgreSQL", self, "import", "households", xlsxPath, "--db", dsn)
