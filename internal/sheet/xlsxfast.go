@@ -811,20 +811,9 @@ func (p *siParser) run(b []byte, i int, name []byte) (int, error) {
 	var tag xmlTag
 	var err error
 	for {
-		if i = skipSpace(b, i); i >= len(b) {
-			return 0, errShort
-		}
-		if b[i] != '<' {
-			return 0, errOdd
-		}
-		if i, err = scanTag(b, i, &tag); err != nil {
-			return 0, err
-		}
-		if tag.end {
-			if !bytes.Equal(tag.name, name) {
-				return 0, errOdd
-			}
-			return i, nil
+		var end bool
+		if i, end, err = childTag(b, i, name, &tag); err != nil || end {
+			return i, err
 		}
 		switch string(tag.local) {
 		case "t":
@@ -859,20 +848,9 @@ func (p *siParser) phonetic(b []byte, i int, name []byte) (int, error) {
 	var tag xmlTag
 	var err error
 	for {
-		if i = skipSpace(b, i); i >= len(b) {
-			return 0, errShort
-		}
-		if b[i] != '<' {
-			return 0, errOdd
-		}
-		if i, err = scanTag(b, i, &tag); err != nil {
-			return 0, err
-		}
-		if tag.end {
-			if !bytes.Equal(tag.name, name) {
-				return 0, errOdd
-			}
-			return i, nil
+		var end bool
+		if i, end, err = childTag(b, i, name, &tag); err != nil || end {
+			return i, err
 		}
 		if string(tag.local) != "t" || seenT {
 			return 0, errOdd
@@ -891,20 +869,9 @@ func runProperties(b []byte, i int, name []byte) (int, error) {
 	var tag xmlTag
 	var err error
 	for {
-		if i = skipSpace(b, i); i >= len(b) {
-			return 0, errShort
-		}
-		if b[i] != '<' {
-			return 0, errOdd
-		}
-		if i, err = scanTag(b, i, &tag); err != nil {
-			return 0, err
-		}
-		if tag.end {
-			if !bytes.Equal(tag.name, name) {
-				return 0, errOdd
-			}
-			return i, nil
+		var end bool
+		if i, end, err = childTag(b, i, name, &tag); err != nil || end {
+			return i, err
 		}
 		kinds, ok := runProps[string(tag.local)]
 		if !ok || !validAttrs(&tag, kinds) {
@@ -935,4 +902,27 @@ func closeEmpty(b []byte, i int, name []byte) (int, error) {
 		return 0, errOdd
 	}
 	return j, nil
+}
+
+// childTag reads the next tag inside the element name (only white space
+// may come before it): end reports the element's own end tag, after
+// which i points.
+func childTag(b []byte, i int, name []byte, tag *xmlTag) (int, bool, error) {
+	if i = skipSpace(b, i); i >= len(b) {
+		return 0, false, errShort
+	}
+	if b[i] != '<' {
+		return 0, false, errOdd
+	}
+	i, err := scanTag(b, i, tag)
+	if err != nil {
+		return 0, false, err
+	}
+	if tag.end {
+		if !bytes.Equal(tag.name, name) {
+			return 0, false, errOdd
+		}
+		return i, true, nil
+	}
+	return i, false, nil
 }
