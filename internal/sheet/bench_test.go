@@ -147,36 +147,16 @@ func genXLSX(w io.Writer) error {
 // genSharedXLSX writes the workbook as Excel saves it: every text in the
 // shared-string table, cells referring to it by number.
 func genSharedXLSX(w io.Writer) error {
-	zw := zip.NewWriter(w)
-	put := func(name, body string) error {
-		pw, err := zw.Create(name)
-		if err == nil {
-			_, err = io.WriteString(pw, body)
-		}
+	x := newRawXLSX(w)
+	if err := x.workbook("Sheet1", ""); err != nil {
 		return err
 	}
-	if err := put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`); err != nil {
-		return err
-	}
-	put("_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
-	put("xl/workbook.xml", `<workbook xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)
-	put("xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="`+nsRel+`/sharedStrings" Target="sharedStrings.xml"/></Relationships>`)
-	sw, err := zw.Create("xl/worksheets/sheet1.xml")
+	sw, err := x.zw.Create("xl/worksheets/sheet1.xml")
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(sw, 1<<20)
-	index := map[string]int{}
-	var strs []string
-	ref := func(s string) int {
-		i, ok := index[s]
-		if !ok {
-			i = len(strs)
-			index[s] = i
-			strs = append(strs, s)
-		}
-		return i
-	}
+	ref := x.ref
 	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="%s"><dimension ref="A1:O%d"/><sheetData>`, nsMain, benchRows+1)
 	writeRow := func(r int, cells []string) {
 		fmt.Fprintf(bw, `<row r="%d" spans="1:15">`, r)
@@ -194,20 +174,83 @@ func genSharedXLSX(w io.Writer) error {
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	ssw, err := zw.Create("xl/sharedStrings.xml")
+	return x.close((benchRows + 1) * 15)
+}
+
+// rawXLSX writes a workbook part by part as Excel lays it out, for
+// worksheets the benchmarks write by hand: text goes to the shared-string
+// table (ref), which close writes.
+type rawXLSX struct {
+	zw    *zip.Writer
+	index map[string]int
+	strs  []string
+}
+
+func newRawXLSX(w io.Writer) *rawXLSX {
+	return &rawXLSX{zw: zip.NewWriter(w), index: map[string]int{}}
+}
+
+func (x *rawXLSX) put(name, body string) error {
+	pw, err := x.zw.Create(name)
+	if err == nil {
+		_, err = io.WriteString(pw, body)
+	}
+	return err
+}
+
+// workbook writes the package's parts around one worksheet
+// (xl/worksheets/sheet1.xml) and the shared strings, with the styles part
+// when styles is not empty.
+func (x *rawXLSX) workbook(sheet, styles string) error {
+	types, rels := "", ""
+	if styles != "" {
+		types = `<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>`
+		rels = `<Relationship Id="rId3" Type="` + nsRel + `/styles" Target="styles.xml"/>`
+	}
+	for _, part := range [][2]string{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` + types + `<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`},
+		{"_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="` + nsRel + `/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<workbook xmlns="` + nsMain + `" xmlns:r="` + nsRel + `"><sheets><sheet name="` + sheet + `" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="` + nsRel + `/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="` + nsRel + `/sharedStrings" Target="sharedStrings.xml"/>` + rels + `</Relationships>`},
+	} {
+		if err := x.put(part[0], part[1]); err != nil {
+			return err
+		}
+	}
+	if styles != "" {
+		return x.put("xl/styles.xml", styles)
+	}
+	return nil
+}
+
+// ref returns the shared-string index of s, adding it if new.
+func (x *rawXLSX) ref(s string) int {
+	i, ok := x.index[s]
+	if !ok {
+		i = len(x.strs)
+		x.index[s] = i
+		x.strs = append(x.strs, s)
+	}
+	return i
+}
+
+// close writes the shared strings (count: the cells referring to them)
+// and finishes the package.
+func (x *rawXLSX) close(count int) error {
+	ssw, err := x.zw.Create("xl/sharedStrings.xml")
 	if err != nil {
 		return err
 	}
-	bw = bufio.NewWriterSize(ssw, 1<<20)
-	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="%s" count="%d" uniqueCount="%d">`, nsMain, (benchRows+1)*15, len(strs))
-	for _, s := range strs {
+	bw := bufio.NewWriterSize(ssw, 1<<20)
+	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<sst xmlns="%s" count="%d" uniqueCount="%d">`, nsMain, count, len(x.strs))
+	for _, s := range x.strs {
 		bw.WriteString("<si><t>" + s + "</t></si>")
 	}
 	bw.WriteString(`</sst>`)
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	return zw.Close()
+	return x.zw.Close()
 }
 
 // resetPeakRSS frees what it can and resets the kernel's peak-RSS mark, so
@@ -355,41 +398,22 @@ var wideHeader = append(append([]string{}, benchHeader...),
 // numbers under date formats (built-in, custom and date-time), booleans,
 // inline strings and formulas with cached results.
 func genWideXLSX(w io.Writer) error {
-	zw := zip.NewWriter(w)
-	put := func(name, body string) error {
-		pw, err := zw.Create(name)
-		if err == nil {
-			_, err = io.WriteString(pw, body)
-		}
-		return err
-	}
-	put("[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`)
-	put("_rels/.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/officeDocument" Target="xl/workbook.xml"/></Relationships>`)
-	put("xl/workbook.xml", `<workbook xmlns="`+nsMain+`" xmlns:r="`+nsRel+`"><sheets><sheet name="家庭成员" sheetId="1" r:id="rId1"/></sheets></workbook>`)
-	put("xl/_rels/workbook.xml.rels", `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="`+nsRel+`/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="`+nsRel+`/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="`+nsRel+`/styles" Target="styles.xml"/></Relationships>`)
+	x := newRawXLSX(w)
 	// Styles: 0 General, 1 built-in date 14, 2 custom yyyy"年"m"月"d"日",
 	// 3 built-in date-time 22, 4 #,##0.00.
-	put("xl/styles.xml", `<styleSheet xmlns="`+nsMain+`"><numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>`+
+	if err := x.workbook("家庭成员", `<styleSheet xmlns="`+nsMain+`"><numFmts count="1"><numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>`+
 		`<fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders>`+
 		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>`+
 		`<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="176" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`+
-		`<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`)
-	sw, err := zw.Create("xl/worksheets/sheet1.xml")
+		`<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`); err != nil {
+		return err
+	}
+	sw, err := x.zw.Create("xl/worksheets/sheet1.xml")
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(sw, 1<<20)
-	index := map[string]int{}
-	var strs []string
-	ref := func(s string) int {
-		i, ok := index[s]
-		if !ok {
-			i = len(strs)
-			index[s] = i
-			strs = append(strs, s)
-		}
-		return i
-	}
+	ref := x.ref
 	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<worksheet xmlns="%s" xmlns:r="%s"><dimension ref="A1:Y%d"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="14.25"/><sheetData>`, nsMain, nsRel, wideRows+1)
 	bw.WriteString(`<row r="1" spans="1:25">`)
 	for c, v := range wideHeader {
@@ -433,20 +457,7 @@ func genWideXLSX(w io.Writer) error {
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	ssw, err := zw.Create("xl/sharedStrings.xml")
-	if err != nil {
-		return err
-	}
-	bw = bufio.NewWriterSize(ssw, 1<<20)
-	fmt.Fprintf(bw, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+"\n"+`<sst xmlns="%s" count="%d" uniqueCount="%d">`, nsMain, (wideRows+1)*20, len(strs))
-	for _, s := range strs {
-		bw.WriteString("<si><t>" + s + "</t></si>")
-	}
-	bw.WriteString(`</sst>`)
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return zw.Close()
+	return x.close((wideRows + 1) * 20)
 }
 
 // BenchmarkReadXLSXWide reads the 200,000-row, 25-column workbook of

@@ -299,31 +299,40 @@ func appendText(dst, b []byte, attr bool) ([]byte, error) {
 				}
 				dst = utf8.AppendRune(dst, r)
 			}
-		case c == '\r':
-			dst = append(dst, '\n')
-			i++
-			if i < len(b) && b[i] == '\n' {
-				i++
-			}
-		case c < 0x20:
-			if c != '\t' && c != '\n' {
-				return nil, errOdd
-			}
-			dst = append(dst, c)
-			i++
-		case c < utf8.RuneSelf:
-			dst = append(dst, c)
-			i++
 		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
-				return nil, errOdd
+			var err error
+			if dst, i, err = appendChar(dst, b, i); err != nil {
+				return nil, err
 			}
-			dst = append(dst, b[i:i+n]...)
-			i += n
 		}
 	}
 	return dst, nil
+}
+
+// appendChar appends the character at b[i] as encoding/xml reads it (CR LF
+// and a lone CR as LF; control characters other than tab and LF, invalid
+// UTF-8, U+FFFE and U+FFFF refused) and returns where the next one starts.
+func appendChar(dst, b []byte, i int) ([]byte, int, error) {
+	switch c := b[i]; {
+	case c == '\r':
+		dst = append(dst, '\n')
+		if i++; i < len(b) && b[i] == '\n' {
+			i++
+		}
+		return dst, i, nil
+	case c < 0x20:
+		if c != '\t' && c != '\n' {
+			return nil, 0, errOdd
+		}
+		return append(dst, c), i + 1, nil
+	case c < utf8.RuneSelf:
+		return append(dst, c), i + 1, nil
+	}
+	r, n := utf8.DecodeRune(b[i:])
+	if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
+		return nil, 0, errOdd
+	}
+	return append(dst, b[i:i+n]...), i + n, nil
 }
 
 // charRef decodes the body of a character reference ("#65", "#x41").
@@ -418,30 +427,9 @@ func scanText(dst, b []byte, i int, name []byte) ([]byte, int, error) {
 // LF.
 func appendCDATA(dst, b []byte) ([]byte, error) {
 	for i := 0; i < len(b); {
-		c := b[i]
-		switch {
-		case c == '\r':
-			dst = append(dst, '\n')
-			i++
-			if i < len(b) && b[i] == '\n' {
-				i++
-			}
-		case c < 0x20:
-			if c != '\t' && c != '\n' {
-				return nil, errOdd
-			}
-			dst = append(dst, c)
-			i++
-		case c < utf8.RuneSelf:
-			dst = append(dst, c)
-			i++
-		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
-				return nil, errOdd
-			}
-			dst = append(dst, b[i:i+n]...)
-			i += n
+		var err error
+		if dst, i, err = appendChar(dst, b, i); err != nil {
+			return nil, err
 		}
 	}
 	return dst, nil

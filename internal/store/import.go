@@ -105,19 +105,14 @@ var enumBoxes = func() (out [6][]any) {
 	return out
 }()
 
-var sexBoxes = [2]any{"female", "male"}
+var boxMale, boxFemale any = "male", "female"
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// sexBox is sexBirth's sex, boxed once.
+func sexBox(sex string) any {
+	if sex == "male" {
+		return boxMale
 	}
-	return 0
-}
-
-// maleBirth is sexBirth with the sex as a bool.
-func (m *ImportMember) maleBirth() (bool, string) {
-	sex, birth := m.sexBirth()
-	return sex == "male", birth
+	return boxFemale
 }
 
 func (m *ImportMember) sexBirth() (string, string) {
@@ -1109,8 +1104,8 @@ func (it *ImportTx) insertMembers(ms []memberWrite, idOf map[*ImportHousehold]in
 		if h != lastH {
 			lastH, hid, county, regionCode = h, idOf[h], h.County, h.RegionCode
 		}
-		male, birth := m.maleBirth()
-		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = w.id, hid, county, regionCode, m.IDNumber, m.Name, sexBoxes[b2i(male)], birth
+		sex, birth := m.sexBirth()
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = w.id, hid, county, regionCode, m.IDNumber, m.Name, sexBox(sex), birth
 		for k := range m.enums {
 			row[memberEnumCols[k]] = enumBoxes[k][m.enums[k]]
 		}

@@ -129,16 +129,22 @@ func sqliteDeferrable(tx *Tx) (drop, restore []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	return indexStatements(rows, func(name string) string { return `DROP INDEX "` + name + `"` })
+}
+
+// indexStatements reads rows of (index name, definition) into the
+// statements that drop each index (dropIndex) and those that build it.
+func indexStatements(rows *sql.Rows, dropIndex func(name string) string) (drop, build []string, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var name, def string
 		if err := rows.Scan(&name, &def); err != nil {
 			return nil, nil, err
 		}
-		drop = append(drop, `DROP INDEX "`+name+`"`)
-		restore = append(restore, def)
+		drop = append(drop, dropIndex(name))
+		build = append(build, def)
 	}
-	return drop, restore, rows.Err()
+	return drop, build, rows.Err()
 }
 
 // postgresDeferrable is sqliteDeferrable for PostgreSQL: the indexes other
@@ -178,16 +184,12 @@ func postgresDeferrable(tx *Tx) (drop, restore []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
-			return nil, nil, err
-		}
-		drop = append(drop, `DROP INDEX `+name)
-		restore = append(restore, def)
+	// pg_index's names come quoted where they need it (regclass).
+	dropIx, buildIx, err := indexStatements(rows, func(name string) string { return `DROP INDEX ` + name })
+	if err != nil {
+		return nil, nil, err
 	}
-	return drop, append(restore, fks...), rows.Err()
+	return append(drop, dropIx...), append(append(restore, buildIx...), fks...), nil
 }
 
 // sqliteRows is how many rows one INSERT statement of sqliteInsert carries.
